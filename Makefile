@@ -1,0 +1,60 @@
+# Ecoute: `make demo` runs the product on SQLite; `make test` passes the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Parallel workers for the suite; each gets its own test database.
+TEST_WORKERS ?= 2
+
+.PHONY: help venv install install-dev demo serve test lint format check-migrations messages clean
+
+help:
+	@echo "make demo   - set up, load a sample history into SQLite, serve on http://127.0.0.1:8000"
+	@echo "make test   - set up the dev tools and run lint and the whole suite"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: export DEBUG ?= 1
+demo: export DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+	$(BIN)/python manage.py demo_setup
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+	SECRET_KEY=check-deploy-only-$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM ALLOWED_HOSTS=ecoute.example.com \
+		SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000 \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+	DEBUG=1 $(BIN)/pytest -n $(TEST_WORKERS)
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages:
+	DEBUG=1 $(BIN)/python manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3

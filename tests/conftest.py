@@ -1,0 +1,54 @@
+"""Suite-wide fixtures.
+
+With DATABASE_URL / CELERY_BROKER_URL set the suite runs on PostgreSQL and Redis; tests that
+need them are marked `services`. Without them those tests skip, except with REQUIRE_SERVICES=1
+(CI), where a missing service fails the run.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _missing(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres(db):
+    """Skip (or fail in CI) unless the test database is PostgreSQL."""
+    if connection.vendor != "postgresql":
+        _missing("the test database is not PostgreSQL (set DATABASE_URL)")
+    return connection
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis URL Celery uses; skip (or fail in CI) when there is none or it is down."""
+    url = settings.CELERY_BROKER_URL or os.environ.get("REDIS_URL", "")
+    if not url:
+        _missing("no CELERY_BROKER_URL/REDIS_URL is set")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        _missing(f"Redis at {url} does not answer: {exc}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def reference_dir():
+    """The shared reference history (18 months) with the KPIs computed by two engines."""
+    from pathlib import Path
+
+    path = Path(settings.BASE_DIR).parent / "shared" / "reference" / "data" / "small"
+    if not path.is_dir():
+        pytest.fail(f"reference data not found at {path}", pytrace=False)
+    return path

@@ -1,0 +1,203 @@
+"""Derived facts kept on contacts and tickets, so that KPIs read rows instead of scanning history.
+
+Per inbound contact: the previous inbound contact of the same customer on the same reason, whether
+it is a repeat (that previous one started at most FCR_WINDOW_DAYS before it) and whether it is
+followed by one. Per ticket: its number of inbound contacts, its first inbound contact, and whether
+its customer came back on the ticket's reason within the window after `solved_at`.
+
+Every refresh recomputes a whole scope (some customers, or everything) from the rows as they are,
+set-based, so the facts are exact whatever order history arrives in. Only rows whose facts change
+are written.
+
+"Within the window after t" is (t, t + window]: strictly after, the last second included. Contacts
+are ordered by (started_at, external id), external ids compared as numbers when they are numbers:
+length first, then text.
+"""
+
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from itertools import islice
+
+from django.conf import settings
+from django.db import connection
+
+# SQLite caps the number of bound parameters per statement.
+_SCOPE_CHUNK = 500
+
+_ORDER = "started_at, length(external_id), external_id"
+
+
+def fcr_window() -> timedelta:
+    return timedelta(days=settings.FCR_WINDOW_DAYS)
+
+
+def facts_refresh(customer_ids: Iterable[int] | None = None) -> None:
+    """Recompute the facts of the given customers' contacts and tickets (all when None)."""
+    if customer_ids is None:
+        _refresh_scope(None)
+        return
+    ids = sorted(set(customer_ids))
+    for chunk in _chunks(ids, _SCOPE_CHUNK):
+        _refresh_scope(chunk)
+
+
+def _refresh_scope(customer_ids: list[int] | None) -> None:
+    dialect = _PostgresSQL if connection.vendor == "postgresql" else _SQLiteSQL
+    params: dict[str, object] = {"window": dialect.window(fcr_window())}
+    if customer_ids is None:
+        scope = {"contact_scope": "", "ticket_scope": "", "ranked_scope": ""}
+    else:
+        names = [f"c{i}" for i in range(len(customer_ids))]
+        params.update(zip(names, customer_ids, strict=True))
+        marks = ", ".join(f"%({name})s" for name in names)
+        tickets_in_scope = (
+            f"t.customer_id IN ({marks}) OR t.id IN "
+            f"(SELECT ticket_id FROM tickets_contact WHERE customer_id IN ({marks}))"
+        )
+        scope = {
+            "contact_scope": f"AND customer_id IN ({marks})",
+            "ticket_scope": f"AND ({tickets_in_scope})",
+            "ranked_scope": f"AND ticket_id IN (SELECT t.id FROM tickets_ticket AS t "
+            f"WHERE {tickets_in_scope})",
+        }
+    with connection.cursor() as cursor:
+        for template in (dialect.CONTACTS, dialect.OUTBOUND_RESET, dialect.TICKETS):
+            cursor.execute(template.format(**scope), params)
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class _PostgresSQL:
+    CONTACTS = f"""
+        WITH ordered AS (
+            SELECT id, started_at,
+                   LAG(id) OVER w AS prev_id,
+                   LAG(started_at) OVER w AS prev_at,
+                   LEAD(started_at) OVER w AS next_at
+            FROM tickets_contact
+            WHERE direction = 'inbound' {{contact_scope}}
+            WINDOW w AS (PARTITION BY customer_id, reason ORDER BY {_ORDER})
+        ), facts AS (
+            SELECT id, prev_id,
+                   COALESCE(prev_at < started_at
+                            AND started_at <= prev_at + %(window)s, false) AS rep,
+                   COALESCE(next_at > started_at
+                            AND next_at <= started_at + %(window)s, false) AS fol
+            FROM ordered
+        )
+        UPDATE tickets_contact AS c
+        SET previous_contact_id = f.prev_id, is_repeat = f.rep, followed_in_window = f.fol
+        FROM facts AS f
+        WHERE c.id = f.id
+          AND (c.previous_contact_id IS DISTINCT FROM f.prev_id
+               OR c.is_repeat <> f.rep OR c.followed_in_window <> f.fol)
+    """
+    OUTBOUND_RESET = """
+        UPDATE tickets_contact
+        SET previous_contact_id = NULL, is_repeat = false, followed_in_window = false
+        WHERE direction <> 'inbound' {contact_scope}
+          AND (previous_contact_id IS NOT NULL OR is_repeat OR followed_in_window)
+    """
+    TICKETS = f"""
+        WITH ranked AS (
+            SELECT ticket_id, id,
+                   ROW_NUMBER() OVER (PARTITION BY ticket_id ORDER BY {_ORDER}) AS rn,
+                   COUNT(*) OVER (PARTITION BY ticket_id) AS n
+            FROM tickets_contact
+            WHERE direction = 'inbound' AND ticket_id IS NOT NULL {{ranked_scope}}
+        ), facts AS (
+            SELECT t.id, r.id AS first_id, COALESCE(r.n, 0) AS n,
+                   (t.solved_at IS NOT NULL AND EXISTS (
+                        SELECT 1 FROM tickets_contact AS c
+                        WHERE c.customer_id = t.customer_id AND c.reason = t.reason
+                          AND c.direction = 'inbound'
+                          AND c.started_at > t.solved_at
+                          AND c.started_at <= t.solved_at + %(window)s
+                   )) AS back
+            FROM tickets_ticket AS t
+            LEFT JOIN ranked AS r ON r.ticket_id = t.id AND r.rn = 1
+            WHERE true {{ticket_scope}}
+        )
+        UPDATE tickets_ticket AS t
+        SET inbound_count = f.n, first_inbound_contact_id = f.first_id,
+            recontact_in_window = f.back
+        FROM facts AS f
+        WHERE t.id = f.id
+          AND (t.inbound_count <> f.n OR t.recontact_in_window <> f.back
+               OR t.first_inbound_contact_id IS DISTINCT FROM f.first_id)
+    """
+
+    @staticmethod
+    def window(window: timedelta) -> timedelta:
+        return window
+
+
+class _SQLiteSQL:
+    # SQLite has no interval type: compare whole milliseconds between two julian days.
+    _MS = "CAST(round((julianday({a}) - julianday({b})) * 86400000) AS INTEGER)"
+
+    CONTACTS = f"""
+        WITH ordered AS (
+            SELECT id, started_at,
+                   LAG(id) OVER w AS prev_id,
+                   LAG(started_at) OVER w AS prev_at,
+                   LEAD(started_at) OVER w AS next_at
+            FROM tickets_contact
+            WHERE direction = 'inbound' {{contact_scope}}
+            WINDOW w AS (PARTITION BY customer_id, reason ORDER BY {_ORDER})
+        ), facts AS (
+            SELECT id, prev_id,
+                   COALESCE({_MS.format(a="started_at", b="prev_at")}
+                            BETWEEN 1 AND %(window)s, 0) AS rep,
+                   COALESCE({_MS.format(a="next_at", b="started_at")}
+                            BETWEEN 1 AND %(window)s, 0) AS fol
+            FROM ordered
+        )
+        UPDATE tickets_contact
+        SET previous_contact_id = f.prev_id, is_repeat = f.rep, followed_in_window = f.fol
+        FROM facts AS f
+        WHERE tickets_contact.id = f.id
+          AND (tickets_contact.previous_contact_id IS NOT f.prev_id
+               OR tickets_contact.is_repeat <> f.rep OR tickets_contact.followed_in_window <> f.fol)
+    """
+    OUTBOUND_RESET = """
+        UPDATE tickets_contact
+        SET previous_contact_id = NULL, is_repeat = 0, followed_in_window = 0
+        WHERE direction <> 'inbound' {contact_scope}
+          AND (previous_contact_id IS NOT NULL OR is_repeat OR followed_in_window)
+    """
+    TICKETS = f"""
+        WITH ranked AS (
+            SELECT ticket_id, id,
+                   ROW_NUMBER() OVER (PARTITION BY ticket_id ORDER BY {_ORDER}) AS rn,
+                   COUNT(*) OVER (PARTITION BY ticket_id) AS n
+            FROM tickets_contact
+            WHERE direction = 'inbound' AND ticket_id IS NOT NULL {{ranked_scope}}
+        ), facts AS (
+            SELECT t.id, r.id AS first_id, COALESCE(r.n, 0) AS n,
+                   (t.solved_at IS NOT NULL AND EXISTS (
+                        SELECT 1 FROM tickets_contact AS c
+                        WHERE c.customer_id = t.customer_id AND c.reason = t.reason
+                          AND c.direction = 'inbound' AND c.started_at > t.solved_at
+                          AND {_MS.format(a="c.started_at", b="t.solved_at")} <= %(window)s
+                   )) AS back
+            FROM tickets_ticket AS t
+            LEFT JOIN ranked AS r ON r.ticket_id = t.id AND r.rn = 1
+            WHERE 1 {{ticket_scope}}
+        )
+        UPDATE tickets_ticket
+        SET inbound_count = f.n, first_inbound_contact_id = f.first_id,
+            recontact_in_window = f.back
+        FROM facts AS f
+        WHERE tickets_ticket.id = f.id
+          AND (tickets_ticket.inbound_count <> f.n OR tickets_ticket.recontact_in_window <> f.back
+               OR tickets_ticket.first_inbound_contact_id IS NOT f.first_id)
+    """
+
+    @staticmethod
+    def window(window: timedelta) -> int:
+        return int(window.total_seconds() * 1000)

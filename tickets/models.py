@@ -1,0 +1,202 @@
+"""The ticket history a customer-service team sends us: who contacted whom, when, about what.
+
+Every row carries the id it has in the helpdesk (`external_id`), unique per kind, so that the
+same payload sent twice updates rather than duplicates. Times are stored in UTC.
+"""
+
+from django.db import models
+from django.db.models.functions import Length
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    WEB_FORM = "web_form", _("Web form")
+    CHAT = "chat", _("Chat")
+    FACEBOOK = "facebook", _("Facebook")
+    TWITTER = "twitter", _("Twitter")
+    CLICK_TO_CALL = "click_to_call", _("Click to call")
+    CHATBOT = "chatbot", _("Chatbot")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("Inbound (the customer reaches out)")
+    OUTBOUND = "outbound", _("Outbound (the service calls or writes back)")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Team(models.Model):
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    lead_email = models.EmailField(_("team lead's email"), blank=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
+class Agent(models.Model):
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # The login an agent uses to score their own contacts on the agent page.
+    user = models.OneToOneField(
+        "auth.User",
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="agent",
+    )
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        ordering = [Length("external_id"), "external_id"]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
+class Customer(models.Model):
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=8, blank=True, help_text=_("fr or en")
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Ticket(models.Model):
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE)
+    reason = models.CharField(_("contact reason"), max_length=64)
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    created_at = models.DateTimeField(_("created at"))
+    solved_at = models.DateTimeField(_("solved at"), null=True, blank=True)
+
+    # Derived facts, kept by tickets.facts as history arrives (in any order), so that KPIs
+    # read one row per ticket instead of scanning its contacts.
+    inbound_count = models.PositiveIntegerField(_("inbound contacts"), default=0)
+    first_inbound_contact = models.ForeignKey(
+        "Contact",
+        verbose_name=_("first inbound contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recontact_in_window = models.BooleanField(
+        _("customer came back within the FCR window"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["solved_at"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["customer", "reason", "solved_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+    @property
+    def is_solved(self) -> bool:
+        return self.solved_at is not None
+
+
+class Contact(models.Model):
+    """One exchange between a customer and the service: a call, an email, a chat..."""
+
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    reason = models.CharField(_("contact reason"), max_length=64)
+    agent = models.ForeignKey(
+        Agent, verbose_name=_("agent"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
+    started_at = models.DateTimeField(_("started at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    handle_seconds = models.PositiveIntegerField(_("handle time (s)"), null=True, blank=True)
+    do_not_survey = models.BooleanField(
+        _("do not survey"), default=False, help_text=_("Set by an integration: never survey it.")
+    )
+
+    # Derived facts (tickets.facts), exact whatever the order history arrives in.
+    previous_contact = models.ForeignKey(
+        "self",
+        verbose_name=_("previous contact on the same reason"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_repeat = models.BooleanField(_("repeat contact"), default=False)
+    followed_in_window = models.BooleanField(_("followed by a repeat contact"), default=False)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [
+            models.Index(fields=["customer", "reason", "started_at"]),
+            models.Index(fields=["started_at"]),
+            models.Index(fields=["agent", "started_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(answered_at__isnull=True)
+                | models.Q(answered_at__gte=models.F("started_at")),
+                name="contact_answered_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+    @property
+    def is_inbound(self) -> bool:
+        return self.direction == Direction.INBOUND
+
+    @property
+    def is_abandoned(self) -> bool:
+        return self.is_inbound and self.channel == Channel.PHONE and self.answered_at is None

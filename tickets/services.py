@@ -1,0 +1,203 @@
+"""Writing the ticket history. Every way in (REST API, CSV import, webhooks) ends here.
+
+An upsert is keyed by external id: sending the same records twice changes nothing. Unknown
+customers, agents, teams (and tickets named by a contact) are created on the fly. The derived
+facts (tickets.facts) are refreshed for the customers touched, and one batch signal is sent, all
+in the caller's transaction.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+
+from django.db import models, transaction
+
+from . import signals
+from .facts import facts_refresh
+from .models import Agent, Contact, Customer, Team, Ticket
+from .records import ContactRecord, CustomerRecord, TicketRecord
+
+
+@dataclass
+class UpsertResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "created_ids": self.created,
+            "updated_ids": self.updated,
+        }
+
+
+def ids_ensure(model: type[models.Model], external_ids: Iterable[str]) -> dict[str, int]:
+    """Primary keys of the given external ids, creating bare rows for the unknown ones."""
+    wanted = {e for e in external_ids if e}
+    if not wanted:
+        return {}
+    known = dict(model.objects.filter(external_id__in=wanted).values_list("external_id", "pk"))
+    missing = wanted - known.keys()
+    if missing:
+        model.objects.bulk_create(
+            [model(external_id=e) for e in sorted(missing)], ignore_conflicts=True
+        )
+        known.update(model.objects.filter(external_id__in=missing).values_list("external_id", "pk"))
+    return known
+
+
+def customers_upsert(records: Sequence[CustomerRecord]) -> dict[str, int]:
+    """Create or update customers' contact details; blank fields leave what is known."""
+    pks = ids_ensure(Customer, (r.external_id for r in records))
+    for record in records:
+        details = {
+            f.name: getattr(record, f.name)
+            for f in fields(record)
+            if f.name != "external_id" and getattr(record, f.name)
+        }
+        if details:
+            Customer.objects.filter(pk=pks[record.external_id]).update(**details)
+    return pks
+
+
+@transaction.atomic
+def tickets_upsert(records: Sequence[TicketRecord], source: str = "api") -> UpsertResult:
+    customers = ids_ensure(Customer, (r.customer for r in records))
+    rows = [
+        Ticket(
+            external_id=r.external_id,
+            customer_id=customers[r.customer],
+            reason=r.reason,
+            priority=r.priority,
+            created_at=r.created_at,
+            solved_at=r.solved_at,
+        )
+        for r in records
+    ]
+    wanted = [r.external_id for r in rows]
+    existing = {t.external_id: t for t in Ticket.objects.filter(external_id__in=wanted)}
+    fieldnames = ["customer_id", "reason", "priority", "created_at", "solved_at"]
+    result, new, changed = _split(rows, existing, fieldnames)
+    Ticket.objects.bulk_create(new)
+    Ticket.objects.bulk_update(changed, fieldnames)
+
+    touched = {t.customer_id for t in new + changed}
+    touched |= {existing[t.external_id].customer_id for t in changed}
+    facts_refresh(touched)
+
+    solved = [t.pk for t in new if t.solved_at] + [
+        t.pk for t in changed if t.solved_at and existing[t.external_id].solved_at is None
+    ]
+    reopened = [t.pk for t in changed if not t.solved_at and existing[t.external_id].solved_at]
+    if solved:
+        signals.ticket_solved.send(sender=Ticket, ticket_ids=solved, source=source)
+    if reopened:
+        signals.ticket_reopened.send(sender=Ticket, ticket_ids=reopened, source=source)
+    return result
+
+
+@transaction.atomic
+def contacts_upsert(records: Sequence[ContactRecord], source: str = "api") -> UpsertResult:
+    customers = ids_ensure(Customer, (r.customer for r in records))
+    teams = ids_ensure(Team, (r.team for r in records if r.team))
+    agents = _agents_ensure(records, teams)
+    tickets = _tickets_ensure(records, customers)
+    rows = [
+        Contact(
+            external_id=r.external_id,
+            ticket_id=tickets.get(r.ticket) if r.ticket else None,
+            customer_id=customers[r.customer],
+            channel=r.channel,
+            reason=r.reason,
+            agent_id=agents.get(r.agent) if r.agent else None,
+            team_id=teams.get(r.team) if r.team else None,
+            direction=r.direction,
+            started_at=r.started_at,
+            answered_at=r.answered_at,
+            ended_at=r.ended_at,
+            handle_seconds=r.handle_seconds,
+            do_not_survey=r.do_not_survey,
+        )
+        for r in records
+    ]
+    existing = {
+        c.external_id: c
+        for c in Contact.objects.filter(external_id__in=[r.external_id for r in rows])
+    }
+    fieldnames = [
+        "ticket_id", "customer_id", "channel", "reason", "agent_id", "team_id", "direction",
+        "started_at", "answered_at", "ended_at", "handle_seconds", "do_not_survey",
+    ]  # fmt: skip
+    result, new, changed = _split(rows, existing, fieldnames)
+    Contact.objects.bulk_create(new)
+    Contact.objects.bulk_update(changed, fieldnames)
+
+    touched = {c.customer_id for c in new + changed}
+    touched |= {existing[c.external_id].customer_id for c in changed}
+    facts_refresh(touched)
+
+    if new or changed:
+        signals.contact_recorded.send(
+            sender=Contact,
+            created=[c.pk for c in new],
+            updated=[c.pk for c in changed],
+            source=source,
+        )
+    return result
+
+
+def _split(
+    rows: list, existing: dict[str, models.Model], fieldnames: list[str]
+) -> tuple[UpsertResult, list, list]:
+    """Sort incoming rows into new, changed (pk set) and unchanged, keeping the last duplicate."""
+    result = UpsertResult()
+    latest = {row.external_id: row for row in rows}
+    new, changed = [], []
+    for external_id, row in latest.items():
+        old = existing.get(external_id)
+        if old is None:
+            new.append(row)
+            result.created.append(external_id)
+        elif any(getattr(old, f) != getattr(row, f) for f in fieldnames):
+            row.pk = old.pk
+            changed.append(row)
+            result.updated.append(external_id)
+        else:
+            result.unchanged.append(external_id)
+    return result, new, changed
+
+
+def _agents_ensure(records: Sequence[ContactRecord], teams: dict[str, int]) -> dict[str, int]:
+    agents = ids_ensure(Agent, (r.agent for r in records if r.agent))
+    # An agent learns its team from the contacts it handles, unless one is already set.
+    team_of = {r.agent: teams[r.team] for r in records if r.agent and r.team}
+    for external_id, team_id in team_of.items():
+        Agent.objects.filter(pk=agents[external_id], team__isnull=True).update(team_id=team_id)
+    return agents
+
+
+def _tickets_ensure(records: Sequence[ContactRecord], customers: dict[str, int]) -> dict[str, int]:
+    """Tickets named by contacts; an unknown one is opened from its first contact."""
+    wanted = {r.ticket for r in records if r.ticket}
+    known = dict(Ticket.objects.filter(external_id__in=wanted).values_list("external_id", "pk"))
+    firsts: dict[str, ContactRecord] = {}
+    for r in sorted(records, key=lambda r: r.started_at):
+        if r.ticket and r.ticket not in known:
+            firsts.setdefault(r.ticket, r)
+    if firsts:
+        Ticket.objects.bulk_create(
+            [
+                Ticket(
+                    external_id=ext,
+                    customer_id=customers[r.customer],
+                    reason=r.reason,
+                    created_at=r.started_at,
+                )
+                for ext, r in firsts.items()
+            ],
+            ignore_conflicts=True,
+        )
+        known.update(Ticket.objects.filter(external_id__in=firsts).values_list("external_id", "pk"))
+    return known

@@ -1,0 +1,15 @@
+"""What `tickets` announces; other apps listen (connected in their AppConfig.ready()).
+
+Each signal carries lists of primary keys and is sent once per batch (one API call, one import),
+never once per row, inside the transaction that wrote the rows: a listener that writes (the survey
+outbox) commits or rolls back with them.
+"""
+
+from django.dispatch import Signal
+
+# created=[contact pk, ...], updated=[contact pk, ...], source="api" | "import" | ...
+contact_recorded = Signal()
+# ticket_ids=[ticket pk, ...]: tickets that went from open to solved.
+ticket_solved = Signal()
+# ticket_ids=[ticket pk, ...]: tickets that went from solved back to open.
+ticket_reopened = Signal()
