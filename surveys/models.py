@@ -139,6 +139,14 @@ class RepeatCause(models.Model):
     code = models.CharField(_("cause"), max_length=32, choices=RepeatCauseCode.choices)
     comment = models.TextField(_("comment"), blank=True)
     answered_at = models.DateTimeField(_("answered at"))
+    invitation = models.OneToOneField(
+        "Invitation",
+        verbose_name=_("invitation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="repeat_cause",
+    )
 
     class Meta:
         verbose_name = _("repeat-contact cause")
@@ -151,3 +159,280 @@ class RepeatCause(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class QuestionKind(models.TextChoices):
+    NPS = "nps", _("NPS (0-10)")
+    CSAT = "csat", _("CSAT (1-5)")
+    CES = "ces", _("CES (1-7)")
+    REPEAT = "repeat", _("Repeat-contact cause")
+
+
+class Questionnaire(models.Model):
+    """One question (with its scale) and the follow-ups a customer is asked, in FR and EN."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=QuestionKind.choices)
+    question_fr = models.TextField(
+        _("question (French)"),
+        help_text=_("For the repeat question, {reason} stands for the contact reason."),
+    )
+    question_en = models.TextField(_("question (English)"))
+    ask_resolved = models.BooleanField(_("ask whether the request was resolved"), default=True)
+    ask_low_score_reasons = models.BooleanField(_("ask the reasons of a low score"), default=True)
+    ask_comment = models.BooleanField(_('offer an open "why?"'), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scale(self) -> tuple[int, int] | None:
+        return SCALES.get(self.kind)
+
+    def question(self, language: str) -> str:
+        return self.question_en if language == "en" else self.question_fr
+
+
+class LowScoreReason(models.Model):
+    """A reason a customer may tick after a low score; editable and translated."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire,
+        verbose_name=_("questionnaire"),
+        on_delete=models.CASCADE,
+        related_name="low_score_reasons",
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    label_fr = models.CharField(_("label (French)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("low-score reason")
+        verbose_name_plural = _("low-score reasons")
+        ordering = ["questionnaire", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "code"], name="low_score_reason_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def label(self, language: str) -> str:
+        return self.label_en if language == "en" else self.label_fr
+
+
+class Trigger(models.TextChoices):
+    CONTACT_HANDLED = "contact_handled", _("Contact handled")
+    TICKET_SOLVED = "ticket_solved", _("Ticket solved")
+    REPEAT_CONTACT = "repeat_contact", _("Repeat contact")
+
+
+class Delivery(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    LINK = "link", _("Link (fetched by the helpdesk)")
+
+
+class SendingPolicy(models.Model):
+    """When to ask whom, with which questionnaire, through which channel."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices)
+    # Empty lists mean "all".
+    channels = models.JSONField(_("contact channels"), default=list, blank=True)
+    reasons = models.JSONField(_("contact reasons"), default=list, blank=True)
+    teams = models.ManyToManyField("tickets.Team", verbose_name=_("teams"), blank=True)
+    include_outbound = models.BooleanField(
+        _("survey agent-initiated (outbound) contacts"), default=False
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.PROTECT
+    )
+    delay_minutes = models.PositiveIntegerField(_("delay after the trigger (minutes)"), default=60)
+    sampling_rate = models.DecimalField(
+        _("sampling rate"),
+        max_digits=4,
+        decimal_places=3,
+        default=1,
+        help_text=_("Share of eligible customers asked, from 0 to 1."),
+    )
+    throttle_days = models.PositiveIntegerField(
+        _("ask a customer at most once every (days)"),
+        default=30,
+        help_text=_("Counted across all policies."),
+    )
+    quiet_start = models.TimeField(_("quiet hours start"), default="21:00")
+    quiet_end = models.TimeField(_("quiet hours end"), default="08:00")
+    delivery = models.CharField(
+        _("delivery"), max_length=8, choices=Delivery.choices, default=Delivery.EMAIL
+    )
+    reminder_after_days = models.PositiveIntegerField(
+        _("remind after (days)"),
+        null=True,
+        blank=True,
+        default=3,
+        help_text=_("Empty: no reminder."),
+    )
+    expire_after_days = models.PositiveIntegerField(_("expire after (days)"), default=7)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("When several policies match, the lowest wins.")
+    )
+
+    class Meta:
+        verbose_name = _("sending policy")
+        verbose_name_plural = _("sending policies")
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sampling_rate__gte=0) & models.Q(sampling_rate__lte=1),
+                name="policy_sampling_rate_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    ANSWERED = "answered", _("Answered")
+    EXPIRED = "expired", _("Expired")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+    SKIPPED = "skipped", _("Not sent")
+
+
+class SkipReason(models.TextChoices):
+    OPTED_OUT = "opted_out", _("Customer opted out")
+    THROTTLED = "throttled", _("Customer asked recently")
+    SAMPLED_OUT = "sampled_out", _("Not drawn by sampling")
+    NO_ADDRESS = "no_address", _("No address for the delivery channel")
+    ABANDONED = "abandoned", _("Abandoned contact")
+    OUTBOUND = "outbound", _("Agent-initiated contact")
+    DO_NOT_SURVEY = "do_not_survey", _('Marked "do not survey"')
+    REOPENED = "reopened", _("Ticket reopened")
+    RECONTACTED = "recontacted", _("Customer contacted us again first")
+
+
+class Invitation(models.Model):
+    """The outbox: one row per survey decided, sent or not, and why.
+
+    Agent, team and channel are copied at decision time: helpdesks often unassign the agent
+    when a ticket is solved.
+    """
+
+    policy = models.ForeignKey(
+        SendingPolicy, verbose_name=_("policy"), null=True, on_delete=models.SET_NULL
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.PROTECT
+    )
+    customer = models.ForeignKey(
+        "tickets.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+    )
+    agent = models.ForeignKey(
+        Agent, verbose_name=_("agent"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    team = models.ForeignKey(
+        "tickets.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    channel = models.CharField(_("contact channel"), max_length=16, blank=True)
+    delivery = models.CharField(_("delivery"), max_length=8, choices=Delivery.choices)
+    language = models.CharField(_("language"), max_length=8, default="fr")
+
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.PENDING,
+    )
+    skip_reason = models.CharField(
+        _("why not sent"), max_length=16, choices=SkipReason.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+    send_after = models.DateTimeField(_("due at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    reminder_due_at = models.DateTimeField(_("reminder due at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [
+            models.Index(fields=["status", "send_after"]),
+            models.Index(fields=["customer", "created_at"]),
+            models.Index(fields=["status", "reminder_due_at"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+        constraints = [
+            # One survey per ticket episode, whatever races between triggers.
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=models.Q(status__in=["pending", "sending", "sent"]),
+                name="one_open_invitation_per_ticket",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.questionnaire} -> {self.customer} ({self.status})"
+
+
+class TokenPurpose(models.TextChoices):
+    ANSWER = "answer", _("Answer the survey")
+    UNSUBSCRIBE = "unsubscribe", _("Stop receiving surveys")
+
+
+class InvitationToken(models.Model):
+    """A public link's secret, kept only as its SHA-256 digest.
+
+    The raw token (at least 128 random bits) exists only in the message that carries it: each
+    sending (first message, reminder, link fetched by a helpdesk) makes a new one.
+    """
+
+    invitation = models.ForeignKey(
+        Invitation, verbose_name=_("invitation"), on_delete=models.CASCADE, related_name="tokens"
+    )
+    purpose = models.CharField(_("purpose"), max_length=12, choices=TokenPurpose.choices)
+    digest = models.CharField(_("SHA-256 digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("invitation token")
+        verbose_name_plural = _("invitation tokens")
+
+    def __str__(self) -> str:
+        return f"{self.purpose} token for invitation {self.invitation_id}"
