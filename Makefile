@@ -39,8 +39,9 @@ test: install-dev
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v 0
-	SECRET_KEY=check-deploy-only-$$RANDOM$$RANDOM$$RANDOM$$RANDOM$$RANDOM ALLOWED_HOSTS=ecoute.example.com \
-		SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000 \
+	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+		ALLOWED_HOSTS=ecoute.example.com SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000 \
+		SECURE_HSTS_INCLUDE_SUBDOMAINS=1 SECURE_HSTS_PRELOAD=1 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 	DEBUG=1 $(BIN)/pytest -n $(TEST_WORKERS)
 
