@@ -200,3 +200,7 @@ class Contact(models.Model):
     @property
     def is_abandoned(self) -> bool:
         return self.is_inbound and self.channel == Channel.PHONE and self.answered_at is None
+
+
+# Integration tokens live in their own module; imported here so that Django registers the model.
+from .tokens import ApiToken  # noqa: E402, F401
