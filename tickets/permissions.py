@@ -1,0 +1,88 @@
+"""Who may call what. Every app's API imports its permission classes from here.
+
+Roles:
+- integration: a request authenticated by an API token (tickets.tokens), whoever owns it;
+- quality manager: a member of the "quality_managers" group (created by a migration), or staff;
+- agent: a user linked to a tickets.Agent (Agent.user);
+- staff: Django's is_staff, which may do what an integration does from a logged-in session.
+
+The predicates take a request so that views, selectors and templates can ask the same question
+the permission classes ask.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from .tokens import ApiToken
+
+QUALITY_MANAGERS_GROUP = "quality_managers"
+
+
+def is_integration(request: Request) -> bool:
+    return isinstance(getattr(request, "auth", None), ApiToken)
+
+
+def is_staff(request: Request) -> bool:
+    user = request.user
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def is_quality_manager(request: Request) -> bool:
+    """A logged-in person (not a token) in the quality managers' group, or staff."""
+    if is_integration(request) or not (request.user and request.user.is_authenticated):
+        return False
+    if is_staff(request):
+        return True
+    return request.user.groups.filter(name=QUALITY_MANAGERS_GROUP).exists()
+
+
+def is_agent(request: Request) -> bool:
+    """A logged-in person linked to an agent of the ticket history."""
+    if is_integration(request) or not (request.user and request.user.is_authenticated):
+        return False
+    return hasattr(request.user, "agent")
+
+
+class IsIntegration(BasePermission):
+    message = _("Only an integration (an API token) may do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return is_integration(request)
+
+
+class IsIntegrationOrStaff(BasePermission):
+    """Writing the ticket history: integrations, and staff for manual fixes."""
+
+    message = _("Only an integration (an API token) or staff may do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return is_integration(request) or is_staff(request)
+
+
+class IsQualityManager(BasePermission):
+    message = _("Only a quality manager may do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return is_quality_manager(request)
+
+
+class IsQualityManagerOrIntegration(BasePermission):
+    message = _("Only a quality manager or an integration (an API token) may do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return is_integration(request) or is_quality_manager(request)
+
+
+class IsAgent(BasePermission):
+    message = _("Only an agent may do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return is_agent(request)
+
+
+class IsAgentOrIntegration(BasePermission):
+    message = _("Only an agent or an integration (an API token) may do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return is_integration(request) or is_agent(request)
