@@ -33,6 +33,20 @@ class UpsertResult:
         }
 
 
+@dataclass
+class Written:
+    """What one batch changed, for callers that refresh facts and announce once per many batches
+    (the CSV import): primary keys created and updated, customers touched, tickets that went
+    solved or back to open."""
+
+    result: UpsertResult
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    customers: set[int] = field(default_factory=set)
+    solved: list[int] = field(default_factory=list)
+    reopened: list[int] = field(default_factory=list)
+
+
 def ids_ensure(model: type[models.Model], external_ids: Iterable[str]) -> dict[str, int]:
     """Primary keys of the given external ids, creating bare rows for the unknown ones."""
     wanted = {e for e in external_ids if e}
@@ -76,6 +90,14 @@ def customers_upsert(records: Sequence[CustomerRecord]) -> dict[str, int]:
 
 @transaction.atomic
 def tickets_upsert(records: Sequence[TicketRecord], source: str = "api") -> UpsertResult:
+    written = tickets_write(records)
+    facts_refresh(written.customers)
+    tickets_announce(written, source)
+    return written.result
+
+
+def tickets_write(records: Sequence[TicketRecord]) -> Written:
+    """Upsert tickets without refreshing facts or announcing: the caller does both."""
     customers = ids_ensure(Customer, (r.customer for r in records))
     rows = [
         Ticket(
@@ -97,17 +119,25 @@ def tickets_upsert(records: Sequence[TicketRecord], source: str = "api") -> Upse
 
     touched = {t.customer_id for t in new + changed}
     touched |= {existing[t.external_id].customer_id for t in changed}
-    facts_refresh(touched)
-
     solved = [t.pk for t in new if t.solved_at] + [
         t.pk for t in changed if t.solved_at and existing[t.external_id].solved_at is None
     ]
     reopened = [t.pk for t in changed if not t.solved_at and existing[t.external_id].solved_at]
-    if solved:
-        signals.ticket_solved.send(sender=Ticket, ticket_ids=solved, source=source)
-    if reopened:
-        signals.ticket_reopened.send(sender=Ticket, ticket_ids=reopened, source=source)
-    return result
+    return Written(
+        result,
+        created=[t.pk for t in new],
+        updated=[t.pk for t in changed],
+        customers=touched,
+        solved=solved,
+        reopened=reopened,
+    )
+
+
+def tickets_announce(written: Written, source: str) -> None:
+    if written.solved:
+        signals.ticket_solved.send(sender=Ticket, ticket_ids=written.solved, source=source)
+    if written.reopened:
+        signals.ticket_reopened.send(sender=Ticket, ticket_ids=written.reopened, source=source)
 
 
 @transaction.atomic
@@ -118,6 +148,14 @@ def contacts_upsert(
 ) -> UpsertResult:
     """Upsert contacts; `customer_details` (optional) are their customers', written first."""
     customers_upsert(customer_details)
+    written = contacts_write(records)
+    facts_refresh(written.customers)
+    contacts_announce(written, source)
+    return written.result
+
+
+def contacts_write(records: Sequence[ContactRecord]) -> Written:
+    """Upsert contacts without refreshing facts or announcing: the caller does both."""
     customers = ids_ensure(Customer, (r.customer for r in records))
     teams = ids_ensure(Team, (r.team for r in records if r.team))
     agents = _agents_ensure(records, teams)
@@ -154,16 +192,16 @@ def contacts_upsert(
 
     touched = {c.customer_id for c in new + changed}
     touched |= {existing[c.external_id].customer_id for c in changed}
-    facts_refresh(touched)
+    return Written(
+        result, created=[c.pk for c in new], updated=[c.pk for c in changed], customers=touched
+    )
 
-    if new or changed:
+
+def contacts_announce(written: Written, source: str) -> None:
+    if written.created or written.updated:
         signals.contact_recorded.send(
-            sender=Contact,
-            created=[c.pk for c in new],
-            updated=[c.pk for c in changed],
-            source=source,
+            sender=Contact, created=written.created, updated=written.updated, source=source
         )
-    return result
 
 
 def _split(
@@ -189,8 +227,12 @@ def _split(
 
 def _agents_ensure(records: Sequence[ContactRecord], teams: dict[str, int]) -> dict[str, int]:
     agents = ids_ensure(Agent, (r.agent for r in records if r.agent))
-    # An agent learns its team from the contacts it handles, unless one is already set.
-    team_of = {r.agent: teams[r.team] for r in records if r.agent and r.team}
+    # An agent learns its team from the first contact naming both, unless one is already set
+    # (first, so that a batch and the whole CSV import give an agent the same team).
+    team_of: dict[str, int] = {}
+    for r in records:
+        if r.agent and r.team:
+            team_of.setdefault(r.agent, teams[r.team])
     for external_id, team_id in team_of.items():
         Agent.objects.filter(pk=agents[external_id], team__isnull=True).update(team_id=team_id)
     return agents
