@@ -56,9 +56,12 @@ def batch_validate(data: Any, serializer_class: type[serializers.Serializer]) ->
     serializer = serializer_class(data=items, many=True)
     if serializer.is_valid():
         return serializer.validated_data
+    # DRF gives {index: errors} for the bad items only (a list of all items in older versions).
+    by_index = serializer.errors
+    pairs = by_index.items() if isinstance(by_index, dict) else enumerate(by_index)
     errors = [
         _error(index, None if field == api_settings.NON_FIELD_ERRORS_KEY else field, message)
-        for index, item_errors in enumerate(serializer.errors)
+        for index, item_errors in sorted(pairs)
         for field, messages in item_errors.items()
         for message in messages
     ]
