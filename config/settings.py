@@ -147,6 +147,13 @@ SPECTACULAR_SETTINGS = {
 # A repeat contact comes back within this many days (DESIGN.md, "KPI definitions").
 FCR_WINDOW_DAYS = env.int("FCR_WINDOW_DAYS", default=7)
 KPI_MIN_SAMPLE = env.int("KPI_MIN_SAMPLE", default=30)
+KPI_ABANDONMENT_ALERT_PCT = env.float("KPI_ABANDONMENT_ALERT_PCT", default=5.0)
+# Seconds within which each channel should answer; `phone=20,chat=60` overrides some.
+KPI_ANSWER_TARGET_SECONDS = {
+    "phone": 30, "click_to_call": 30, "chat": 120, "chatbot": 120, "twitter": 3600,
+    "facebook": 7200, "email": 86400, "web_form": 86400,
+    **env.dict("KPI_ANSWER_TARGET_SECONDS", cast={"value": int}, default={}),
+}  # fmt: skip
 
 # --- Production hardening (active when DEBUG is off) ----------------------------------------
 if not DEBUG:

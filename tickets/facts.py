@@ -11,7 +11,9 @@ are written.
 
 "Within the window after t" is (t, t + window]: strictly after, the last second included. Contacts
 are ordered by (started_at, external id), external ids compared as numbers when they are numbers:
-length first, then text.
+length first, then text. A repeat is measured from the previous contact in that order, so a
+second contact in the same second is a repeat of the first (0 s apart: "at most the window
+before"), as the reference (shared/reference) counts it.
 """
 
 from collections.abc import Iterable, Iterator
@@ -83,10 +85,8 @@ class _PostgresSQL:
             WINDOW w AS (PARTITION BY customer_id, reason ORDER BY {_ORDER})
         ), facts AS (
             SELECT id, prev_id,
-                   COALESCE(prev_at < started_at
-                            AND started_at <= prev_at + %(window)s, false) AS rep,
-                   COALESCE(next_at > started_at
-                            AND next_at <= started_at + %(window)s, false) AS fol
+                   COALESCE(started_at <= prev_at + %(window)s, false) AS rep,
+                   COALESCE(next_at <= started_at + %(window)s, false) AS fol
             FROM ordered
         )
         UPDATE tickets_contact AS c
@@ -152,9 +152,9 @@ class _SQLiteSQL:
         ), facts AS (
             SELECT id, prev_id,
                    COALESCE({_MS.format(a="started_at", b="prev_at")}
-                            BETWEEN 1 AND %(window)s, 0) AS rep,
+                            BETWEEN 0 AND %(window)s, 0) AS rep,
                    COALESCE({_MS.format(a="next_at", b="started_at")}
-                            BETWEEN 1 AND %(window)s, 0) AS fol
+                            BETWEEN 0 AND %(window)s, 0) AS fol
             FROM ordered
         )
         UPDATE tickets_contact

@@ -60,10 +60,11 @@ def test_only_inbound_contacts_of_the_same_customer_and_reason_count():
 
 
 @pytest.mark.django_db
-def test_contacts_in_the_same_second_are_not_repeats_of_each_other():
+def test_a_second_contact_in_the_same_second_is_a_repeat_of_the_first():
+    # Ordered by (started_at, id), the second started 0 s after the first: at most 7 days.
     contacts_upsert([contact("1", T0), contact("2", T0)])
 
-    assert flags() == {"1": (False, False, None), "2": (False, False, "1")}
+    assert flags() == {"1": (False, True, None), "2": (True, False, "1")}
 
 
 @pytest.mark.django_db
