@@ -121,6 +121,31 @@ EMAIL_HOST_PASSWORD = _secret("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ecoute <surveys@localhost>")
 
+# --- Survey delivery (surveys.delivery) -------------------------------------------------------
+# One task and one SMTP connection per batch: a task per email caps near 600/s (STYLE.md).
+INVITATION_BATCH_SIZE = env.int("INVITATION_BATCH_SIZE", default=200)
+# Rows claimed but not yet sent, across all batches: bounds the queue so claims do not outlive
+# their lease while waiting for a worker.
+INVITATION_MAX_IN_FLIGHT = env.int("INVITATION_MAX_IN_FLIGHT", default=20000)
+# A claim older than this is released (killed worker, lost queue message).
+INVITATION_LEASE_SECONDS = env.int("INVITATION_LEASE_SECONDS", default=900)
+INVITATION_MAX_ATTEMPTS = env.int("INVITATION_MAX_ATTEMPTS", default=5)
+# A message the provider refused is tried again after this, doubled at each attempt.
+INVITATION_RETRY_SECONDS = env.int("INVITATION_RETRY_SECONDS", default=300)
+DELIVERY_BEAT_SECONDS = env.int("DELIVERY_BEAT_SECONDS", default=15)
+SMS_BACKEND = env.str("SMS_BACKEND", default="surveys.delivery.sms.LoggingBackend")
+SMS_API_URL = env.str(
+    "SMS_API_URL", default="https://api.twilio.com/2010-04-01/Accounts/{account}/Messages.json"
+)
+SMS_ACCOUNT_SID = env.str("SMS_ACCOUNT_SID", default="")
+SMS_AUTH_TOKEN = _secret("SMS_AUTH_TOKEN", default="")
+SMS_FROM = env.str("SMS_FROM", default="")
+SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=10.0)
+RESPONSE_WEBHOOK_URL = env.str("RESPONSE_WEBHOOK_URL", default="")
+RESPONSE_WEBHOOK_SECRET = _secret("RESPONSE_WEBHOOK_SECRET", default="")
+if RESPONSE_WEBHOOK_URL and not RESPONSE_WEBHOOK_SECRET:
+    raise environ.ImproperlyConfigured("RESPONSE_WEBHOOK_URL needs RESPONSE_WEBHOOK_SECRET.")
+
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,30 @@
+"""KPI queries, one module per subject. Each KPI takes a Scope and returns a Table.
+
+`KPIS` names every KPI the report, the command and the API can serve.
+"""
+
+from collections.abc import Callable
+
+from ..scope import Scope
+from .backlog import backlog
+from .base import Table
+from .perception import perception_gap
+from .repeat import repeat, repeat_causes
+from .resolution import exchanges, fcr
+from .satisfaction import satisfaction
+from .workload import aht, phone_answer, speed_of_answer
+
+KPIS: dict[str, Callable[[Scope], Table]] = {
+    "satisfaction": satisfaction,
+    "fcr": fcr,
+    "exchanges": exchanges,
+    "repeat": repeat,
+    "repeat_causes": repeat_causes,
+    "aht": aht,
+    "phone_answer": phone_answer,
+    "speed_of_answer": speed_of_answer,
+    "backlog": backlog,
+    "perception_gap": perception_gap,
+}
+
+__all__ = ["KPIS", "Scope", "Table"]

@@ -1,0 +1,215 @@
+"""The one way every KPI reads the database: a grouped query with conditional aggregates.
+
+`grouped()` filters a queryset to the scope's period and filters, cuts it by period (in the
+configured zone, in SQL) and by the asked dimensions, and returns one dict of exact integer
+counts and sums per group. Empty periods are filled here, in Python, over the groups (never over
+rows). Each KPI module then turns counts into figures with one division each, so the figures
+equal the reference to the last bit of a double.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Aggregate, F, QuerySet
+from django.db.models.functions import Trunc
+
+from ..scope import Scope, period_starts, zone
+
+# The column each dimension is shown in (the reference names agents `agent_id`).
+DIMENSION_COLUMNS = {
+    "channel": "channel",
+    "team": "team",
+    "agent": "agent_id",
+    "reason": "reason",
+    "priority": "priority",
+}
+
+
+# Dimensions whose external ids sort as numbers (as the Agent model orders them).
+NUMERIC_IDS = frozenset({"agent"})
+
+
+@dataclass
+class Table:
+    """Figures as the reference writes them: column names and rows of plain values."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    keys: int = 0  # how many leading columns identify a row (period, dimensions)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"columns": list(self.columns), "rows": [list(r) for r in self.rows]}
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def reordered(self, lead: Sequence[str]) -> Table:
+        """The same table with `lead` columns first (in that order), then the others."""
+        order = [*lead, *(c for c in self.columns if c not in lead)]
+        index = [self.columns.index(c) for c in order]
+        return Table(
+            columns=order,
+            rows=[[row[i] for i in index] for row in self.rows],
+            keys=self.keys,
+            meta=dict(self.meta),
+        )
+
+
+def ratio(numerator: int, denominator: int, scale: int = 1) -> float | None:
+    """One division of exact integers; None when the denominator is empty."""
+    if not denominator:
+        return None
+    return scale * numerator / denominator
+
+
+def pct(numerator: int, denominator: int) -> float | None:
+    return ratio(numerator, denominator, 100)
+
+
+def low_sample(n: int) -> bool:
+    return n < settings.KPI_MIN_SAMPLE
+
+
+def key_columns(scope: Scope, fixed: Sequence[str] = ()) -> list[str]:
+    """Leading columns of a KPI's table: the period, the asked dimensions, fixed keys."""
+    cols = [scope.granularity] if scope.granularity else []
+    cols += [DIMENSION_COLUMNS[d] for d in scope.by if d not in fixed]
+    cols += [DIMENSION_COLUMNS.get(k, k) for k in fixed]
+    return cols
+
+
+def grouped(
+    queryset: QuerySet,
+    scope: Scope,
+    *,
+    date_field: str,
+    dimensions: Mapping[str, str],
+    aggregates: Mapping[str, Aggregate],
+    fixed: Sequence[str] = (),
+    complete: Mapping[str, Iterable[Any]] | None = None,
+) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
+    """Exact counts per group of the scope: [(key values, {aggregate: int}), ...], sorted.
+
+    `dimensions` maps each dimension to the field path it is read from for this KPI; `fixed`
+    names dimensions the KPI always cuts by (after the asked ones). Groups whose dimension is
+    unknown (a contact with no agent) are left out. Periods are filled with zero counts, and so
+    are the values listed in `complete` (e.g. every cause code), for each group seen.
+    """
+    tz = zone()
+    queryset = queryset.filter(
+        **{f"{date_field}__gte": scope.since, f"{date_field}__lt": scope.until}
+    )
+    for name, value in scope.filters.items():
+        values = [v for v in str(value).split(",") if v]
+        queryset = queryset.filter(**{f"{dimensions[name]}__in": values})
+
+    dims = [d for d in scope.by if d not in fixed] + list(fixed)
+    names = []
+    annotations: dict[str, Any] = {}
+    if scope.granularity:
+        annotations["k_period"] = Trunc(date_field, scope.granularity, tzinfo=tz)
+        names.append("k_period")
+    for dim in dims:
+        queryset = queryset.filter(**{f"{dimensions[dim]}__isnull": False})
+        names.append(f"k_{dim}")
+    # A plain alias (not F()) keeps the join the filter above already made.
+    values_args = {f"k_{dim}": F(dimensions[dim]) for dim in dims}
+
+    if not names:
+        totals = queryset.aggregate(**aggregates)
+        return [((), _counts(totals, aggregates))]
+
+    raw = (
+        queryset.annotate(**annotations)
+        .values(*[n for n in names if n in annotations], **values_args)
+        .annotate(**aggregates)
+        .order_by()
+    )
+    found: dict[tuple[Any, ...], dict[str, int]] = {}
+    for row in raw:  # one row per group, not per record
+        key = tuple(_plain(row[n], tz) for n in names)
+        found[key] = _counts(row, aggregates)
+
+    fills: list[list[Any] | None] = []
+    if scope.granularity:
+        fills.append(period_starts(scope))
+    fills += [list(complete[d]) if complete and d in complete else None for d in dims]
+    keys = _complete_keys(found.keys(), fills)
+    zero = dict.fromkeys(aggregates, 0)
+    return [(k, found.get(k, zero)) for k in order_keys(keys, scope, fixed)]
+
+
+def order_keys(
+    keys: Iterable[tuple[Any, ...]], scope: Scope, fixed: Sequence[str] = ()
+) -> list[tuple[Any, ...]]:
+    """Group keys in the order the reference writes rows: period, then each dimension."""
+    dims = [d for d in scope.by if d not in fixed] + list(fixed)
+    numeric = [False] * bool(scope.granularity) + [d in NUMERIC_IDS for d in dims]
+    return sorted(keys, key=lambda k: _sort_key(k, numeric))
+
+
+def _counts(row: Mapping[str, Any], aggregates: Iterable[str]) -> dict[str, int]:
+    # SUM over no row is NULL: an empty group counts 0.
+    return {name: row[name] or 0 for name in aggregates}
+
+
+def _plain(value: Any, tz: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(tz).date()
+    return value
+
+
+def _complete_keys(
+    seen: Iterable[tuple[Any, ...]], fills: list[list[Any] | None]
+) -> set[tuple[Any, ...]]:
+    """Seen keys, plus every combination of the filled positions with the others seen."""
+    seen = set(seen)
+    if not any(f is not None for f in fills):
+        return seen
+    free = [i for i, f in enumerate(fills) if f is None]
+    # With no free position there is one combination, seen or not: an empty period is shown.
+    combos = {tuple(k[i] for i in free) for k in seen} if free else {()}
+    keys = set(seen)
+    for combo in combos:
+        partial: list[tuple[Any, ...]] = [()]
+        for i, values in enumerate(fills):
+            if values is None:
+                partial = [(*p, combo[free.index(i)]) for p in partial]
+            else:
+                partial = [(*p, v) for p in partial for v in values]
+        keys.update(partial)
+    return keys
+
+
+def _sort_key(key: tuple[Any, ...], numeric: list[bool]) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for value, by_length in zip(key, numeric, strict=True):
+        if isinstance(value, date):
+            out.append((value.toordinal(), ""))
+        elif by_length:
+            # Agent ids are compared as numbers when they are numbers: length first, then text.
+            out.append((len(value), value))
+        else:
+            out.append((0, str(value)))
+    return tuple(out)
+
+
+Figures = Callable[[dict[str, int]], list[Any]]
+
+
+def build_table(
+    scope: Scope,
+    groups: list[tuple[tuple[Any, ...], dict[str, int]]],
+    columns: Sequence[str],
+    figures: Figures,
+    fixed: Sequence[str] = (),
+) -> Table:
+    keys = key_columns(scope, fixed)
+    rows = [[*key, *figures(counts)] for key, counts in groups]
+    return Table(columns=[*keys, *columns], rows=rows, keys=len(keys))
