@@ -23,6 +23,21 @@ SCALES: dict[str, tuple[int, int]] = {
 }
 
 
+# Highest score that raises a detractor alert (DESIGN.md: NPS 0-6, CSAT 1-2, CES 1-3).
+DETRACTOR_MAX: dict[str, int] = {SurveyKind.NPS: 6, SurveyKind.CSAT: 2, SurveyKind.CES: 3}
+# Highest score after which the customer is offered the low-score reasons: wider than the
+# detractors, since a lukewarm answer's "why" is worth as much as an angry one's.
+LOW_SCORE_MAX: dict[str, int] = {SurveyKind.NPS: 6, SurveyKind.CSAT: 3, SurveyKind.CES: 4}
+
+
+def is_detractor(kind: str, score: int) -> bool:
+    return kind in DETRACTOR_MAX and score <= DETRACTOR_MAX[kind]
+
+
+def is_low(kind: str, score: int) -> bool:
+    return kind in LOW_SCORE_MAX and score <= LOW_SCORE_MAX[kind]
+
+
 class Resolution(models.TextChoices):
     YES = "yes", _("Yes")
     PARTLY = "partly", _("Partly")
@@ -84,6 +99,18 @@ class Response(models.Model):
         choices=Resolution.choices,
         blank=True,
     )
+    # One response per invitation, whatever the clicks: the database says so, not luck.
+    invitation = models.OneToOneField(
+        "Invitation",
+        verbose_name=_("invitation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="response",
+    )
+    low_score_reasons = models.ManyToManyField(
+        "LowScoreReason", verbose_name=_("low-score reasons"), blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("survey response")
@@ -101,6 +128,14 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.score}"
+
+    @property
+    def is_detractor(self) -> bool:
+        return is_detractor(self.kind, self.score)
+
+    @property
+    def is_low(self) -> bool:
+        return is_low(self.kind, self.score)
 
 
 class AgentRating(models.Model):
@@ -436,3 +471,74 @@ class InvitationToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} token for invitation {self.invitation_id}"
+
+
+class FollowUpKind(models.TextChoices):
+    DETRACTOR = "detractor", _("Detractor")
+    REPEAT_CAUSE = "repeat_cause", _("Repeat-contact cause")
+
+
+class FollowUp(models.Model):
+    """A customer's bad score or repeat cause, for a manager to act on and mark handled."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=FollowUpKind.choices)
+    response = models.OneToOneField(
+        Response,
+        verbose_name=_("response"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follow_up",
+    )
+    repeat_cause = models.OneToOneField(
+        RepeatCause,
+        verbose_name=_("repeat-contact cause"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follow_up",
+    )
+    # Who and what it is about, as the invitation recorded it at decision time.
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    agent = models.ForeignKey(
+        Agent, verbose_name=_("agent"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    team = models.ForeignKey(
+        "tickets.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    alerted_at = models.DateTimeField(_("team lead alerted at"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["handled_at", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(response__isnull=False) | models.Q(repeat_cause__isnull=False),
+                name="follow_up_has_a_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_handled(self) -> bool:
+        return self.handled_at is not None
