@@ -422,6 +422,11 @@ class Invitation(models.Model):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # Delivery's claim (surveys.delivery.claims): which dispatch took the row and when. A
+    # claim older than the lease is released, so a killed worker or a lost queue message
+    # delays an invitation but never loses it.
+    claim = models.UUIDField(_("delivery claim"), null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("invitation")
@@ -431,6 +436,7 @@ class Invitation(models.Model):
             models.Index(fields=["customer", "created_at"]),
             models.Index(fields=["status", "reminder_due_at"]),
             models.Index(fields=["status", "expires_at"]),
+            models.Index(fields=["status", "claimed_at"]),
         ]
         constraints = [
             # One survey per ticket episode, whatever races between triggers.
