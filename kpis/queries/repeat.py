@@ -54,16 +54,19 @@ def repeat_figures(c: dict[str, int]) -> list[Any]:
     ]
 
 
-def repeat(scope: Scope) -> Table:
-    """Share of inbound contacts followed by a repeat contact within the window."""
-    groups = grouped(
+def repeat_counts(scope: Scope) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
+    return grouped(
         inbound_contacts(),
         scope,
         date_field="started_at",
         dimensions=CONTACT_DIMENSIONS,
         aggregates=AGGREGATES,
     )
-    return build_table(scope, groups, COLUMNS, repeat_figures)
+
+
+def repeat(scope: Scope) -> Table:
+    """Share of inbound contacts followed by a repeat contact within the window."""
+    return build_table(scope, repeat_counts(scope), COLUMNS, repeat_figures)
 
 
 CAUSE_DIMENSIONS = {

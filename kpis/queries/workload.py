@@ -68,16 +68,19 @@ def phone_figures(c: dict[str, int]) -> list[Any]:
     ]
 
 
-def phone_answer(scope: Scope) -> Table:
-    """Answered and abandoned inbound phone calls (offered = every inbound phone contact)."""
-    groups = grouped(
+def phone_counts(scope: Scope) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
+    return grouped(
         inbound_contacts().filter(channel=Channel.PHONE),
         scope,
         date_field="started_at",
         dimensions=CONTACT_DIMENSIONS,
         aggregates=PHONE_AGGREGATES,
     )
-    return build_table(scope, groups, PHONE_COLUMNS, phone_figures)
+
+
+def phone_answer(scope: Scope) -> Table:
+    """Answered and abandoned inbound phone calls (offered = every inbound phone contact)."""
+    return build_table(scope, phone_counts(scope), PHONE_COLUMNS, phone_figures)
 
 
 def answer_targets() -> dict[str, int]:
