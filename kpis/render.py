@@ -10,6 +10,13 @@ from typing import Any
 from .queries.base import Table
 from .report import plain, report_as_json
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def as_plain(table: Table) -> dict[str, Any]:
+    """A table as JSON-ready columns and rows (ISO dates, numeric agent ids as numbers)."""
+    return report_as_json({"table": table})["table"]
+
 
 def as_json(report: dict[str, Table]) -> str:
     return json.dumps(report_as_json(report), indent=1)

@@ -1,0 +1,82 @@
+"""KPI API: `GET /api/v1/kpis/<name>/`, for quality managers and integrations."""
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tickets.permissions import IsQualityManagerOrIntegration
+
+from . import render
+from .compare import FIGURES, compare
+from .queries import KPIS
+from .scope import DIMENSIONS, Scope
+from .serializers import KpiOutputSerializer, KpiQueryInputSerializer
+
+KPI_DESCRIPTION = """One KPI for a period, cut by period and dimensions, every figure with its n.
+
+Survey figures carry their 95 % confidence interval (`*_ci_low`, `*_ci_high`) and every figure
+from fewer answers than the minimum sample is flagged (`*_low_sample`: true), never hidden.
+A ratio whose denominator is empty is null. Periods are cut in the service's time zone.
+KPIs: """ + ", ".join(sorted(KPIS))
+
+
+class KpiApi(APIView):
+    permission_classes = [IsQualityManagerOrIntegration]
+
+    @extend_schema(
+        parameters=[
+            KpiQueryInputSerializer,
+            OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(KPIS)),
+        ],
+        responses={
+            200: KpiOutputSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, render.XLSX_TYPE): OpenApiTypes.BINARY,
+        },
+        description=KPI_DESCRIPTION,
+    )
+    def get(self, request: Request, name: str) -> Response | HttpResponse:
+        if name not in KPIS:
+            raise Http404(_("No such KPI."))
+        query = KpiQueryInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        filters = {d: params[d] for d in DIMENSIONS if params.get(d)}
+        scope = Scope(
+            params["from"], params["to"], params.get("granularity"), tuple(params["by"]), filters
+        )
+        table = KPIS[name](scope)
+        if params.get("export"):
+            return _download(name, table, params["export"])
+        data: dict[str, Any] = {
+            "kpi": name,
+            "period": {"from": scope.start.isoformat(), "to": scope.end.isoformat()},
+            "granularity": scope.granularity,
+            "by": list(scope.by),
+            "filters": filters,
+            "time_zone": settings.TIME_ZONE,
+            "min_sample": settings.KPI_MIN_SAMPLE,
+            **render.as_plain(table),
+        }
+        if params.get("compare_from") and name in FIGURES:
+            other = scope.with_(start=params["compare_from"], end=params["compare_to"])
+            data["comparison"] = render.as_plain(compare(name, other, scope))
+        return Response(data)
+
+
+def _download(name: str, table: Any, kind: str) -> HttpResponse:
+    if kind == "xlsx":
+        body: str | bytes = render.as_xlsx({name: table})
+        content_type = render.XLSX_TYPE
+    else:
+        body, content_type = render.as_csv({name: table}), "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response

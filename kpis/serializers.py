@@ -1,0 +1,89 @@
+"""Input and output shapes of the KPI API."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from .queries import KPIS
+from .scope import DIMENSIONS, GRANULARITIES
+
+
+class KpiQueryInputSerializer(serializers.Serializer):
+    # `from` is a Python keyword: the field is declared under another name and renamed below.
+    from_ = serializers.DateField(help_text=_("First day of the period (YYYY-MM-DD), included."))
+    to = serializers.DateField(help_text=_("Last day of the period (YYYY-MM-DD), included."))
+    granularity = serializers.ChoiceField(
+        choices=GRANULARITIES,
+        required=False,
+        help_text=_("Cut the period into days, weeks, months."),
+    )
+    by = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "Dimensions to cut by, comma-separated: channel, team, agent, reason, priority."
+        ),
+    )
+    compare_from = serializers.DateField(
+        required=False, help_text=_("Start of a second period to test the change against.")
+    )
+    compare_to = serializers.DateField(
+        required=False, help_text=_("End of the second period (needs compare_from).")
+    )
+    export = serializers.ChoiceField(
+        choices=["csv", "xlsx"], required=False, help_text=_("Download the table as CSV or XLSX.")
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        for name in DIMENSIONS:
+            fields[name] = serializers.CharField(
+                required=False, help_text=_("Only these values (comma-separated).")
+            )
+        return fields
+
+    def validate_by(self, value: str) -> list[str]:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = [n for n in names if n not in DIMENSIONS]
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown dimension %(value)s: use %(choices)s.")
+                % {"value": ", ".join(unknown), "choices": ", ".join(DIMENSIONS)}
+            )
+        return names
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["to"] < attrs["from"]:
+            raise serializers.ValidationError({"to": _("The end is before the start.")})
+        if bool(attrs.get("compare_from")) != bool(attrs.get("compare_to")):
+            raise serializers.ValidationError(
+                {"compare_to": _("Give both compare_from and compare_to, or neither.")}
+            )
+        return attrs
+
+
+class TableOutputSerializer(serializers.Serializer):
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.ListField())
+
+
+class KpiOutputSerializer(serializers.Serializer):
+    kpi = serializers.ChoiceField(choices=sorted(KPIS))
+    period = serializers.DictField(help_text=_("from and to, both included."))
+    granularity = serializers.CharField(allow_null=True)
+    by = serializers.ListField(child=serializers.CharField())
+    filters = serializers.DictField(child=serializers.CharField())
+    time_zone = serializers.CharField(help_text=_("Zone the periods are cut in."))
+    min_sample = serializers.IntegerField(
+        help_text=_("Figures from fewer answers carry a low_sample flag set to true.")
+    )
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.ListField())
+    comparison = TableOutputSerializer(
+        required=False,
+        help_text=_(
+            "With compare_from/compare_to: per segment and figure, the change from the second "
+            "period to this one, the test used, its p-value and whether it is significant at 95 %."
+        ),
+    )
