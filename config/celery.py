@@ -9,3 +9,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("ecoute")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _every(setting: str, default: int) -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, setting, default))
+
+
+@app.on_after_configure.connect
+def _beat_schedule(sender: Celery, **kwargs) -> None:
+    # Delivery runs often and claims in batches; each task is cheap when nothing is due.
+    every = _every("DELIVERY_BEAT_SECONDS", 15)
+    sender.conf.beat_schedule = {
+        "invitations-dispatch": {"task": "surveys.tasks.invitations_dispatch", "schedule": every},
+        "claims-release-stale": {"task": "surveys.tasks.claims_release_stale", "schedule": 60.0},
+        "reminders-dispatch": {"task": "surveys.tasks.reminders_dispatch", "schedule": 300.0},
+        "invitations-expire": {"task": "surveys.tasks.invitations_expire", "schedule": 300.0},
+    }

@@ -1,0 +1,237 @@
+"""Sending one claimed batch over one connection, each row settled as soon as it is handed over.
+
+For each row, in id order: render the message, stamp the row as handed over (a conditional
+UPDATE that must touch exactly one row: still ours, not handed yet), give the message to the
+provider, commit the outcome. No transaction spans the network call (a rollback cannot unsend
+a mail), and each outcome is committed before the next message, so a killed worker leaves at
+most one row in doubt (see surveys.delivery).
+"""
+
+import logging
+import smtplib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import F
+from django.utils import timezone
+
+from surveys.models import Delivery, Invitation, InvitationStatus
+
+from . import sms
+from .claims import reminder_push_back
+from .links import expiry_for, links_issue_many, reminder_due_for
+from .messages import Links, invitation_email, invitation_sms, reminder_email, reminder_sms
+
+logger = logging.getLogger(__name__)
+
+# The provider answered and refused this one message: count an attempt, go on with the batch.
+PROVIDER_ERRORS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+)
+# The provider cannot be reached: stop the batch and let the task retry with backoff.
+TRANSIENT_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    ConnectionError,  # includes sms.SmsUnavailable
+    TimeoutError,
+)
+
+
+class NoAddress(Exception):
+    """The customer has no address for this delivery channel."""
+
+
+class SmsRefused(Exception):
+    """The SMS provider refused this message."""
+
+
+@dataclass
+class BatchReport:
+    sent: int = 0
+    refused: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class _Senders:
+    """One email connection and one SMS backend for the whole batch, opened on first use."""
+
+    def __init__(self) -> None:
+        self.email = None
+        self.sms: sms.BaseSmsBackend | None = None
+
+    def open_for(self, message: EmailMessage | sms.SmsMessage) -> None:
+        if isinstance(message, sms.SmsMessage):
+            if self.sms is None:
+                self.sms = sms.get_backend()
+                self.sms.open()
+        elif self.email is None:
+            self.email = get_connection()
+            self.email.open()
+
+    def send(self, message: EmailMessage | sms.SmsMessage) -> None:
+        if isinstance(message, sms.SmsMessage):
+            assert self.sms is not None
+            [result] = self.sms.send_messages([message])
+            if not result.ok:
+                raise SmsRefused(result.error)
+        else:
+            assert self.email is not None
+            self.email.send_messages([message])
+
+    def close(self) -> None:
+        for backend in (self.email, self.sms):
+            if backend is not None:
+                try:
+                    backend.close()
+                except (OSError, smtplib.SMTPException):
+                    logger.warning("Could not close a delivery connection cleanly", exc_info=True)
+
+
+def _message(invitation: Invitation, links: Links, reminder: bool):
+    customer = invitation.customer
+    if invitation.delivery == Delivery.SMS:
+        if not customer.phone:
+            raise NoAddress("the customer has no phone number")
+        return (reminder_sms if reminder else invitation_sms)(invitation, links)
+    if not customer.email:
+        raise NoAddress("the customer has no email address")
+    return (reminder_email if reminder else invitation_email)(invitation, links)
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+class _InvitationRows:
+    """State changes of a first sending: sending -> sent | pending (retry) | failed."""
+
+    reminder = False
+
+    def __init__(self, claim: str) -> None:
+        self.claim = claim
+        self.now = timezone.now()
+
+    def queryset(self, ids: list[int]):
+        return Invitation.objects.filter(
+            pk__in=ids, claim=self.claim, status=InvitationStatus.SENDING, sent_at__isnull=True
+        )
+
+    def prepare(self, invitation: Invitation) -> None:
+        # Tokens expire with the invitation, so its expiry is known before they are issued.
+        invitation.decided_expires_at = invitation.expires_at
+        invitation.expires_at = expiry_for(invitation, self.now)
+
+    def hand_over(self, invitation: Invitation) -> bool:
+        now = timezone.now()
+        return (
+            self.queryset([invitation.pk]).update(
+                sent_at=now,
+                expires_at=invitation.expires_at,
+                reminder_due_at=reminder_due_for(invitation, now),
+            )
+            == 1
+        )
+
+    def done(self, invitation: Invitation) -> None:
+        Invitation.objects.filter(pk=invitation.pk, claim=self.claim).update(
+            status=InvitationStatus.SENT, claim=None, claimed_at=None
+        )
+
+    def refused(self, invitation: Invitation, error: str, *, final: bool = False) -> None:
+        attempts = invitation.attempts + 1
+        failed = final or attempts >= settings.INVITATION_MAX_ATTEMPTS
+        delay = timedelta(seconds=settings.INVITATION_RETRY_SECONDS * 2 ** (attempts - 1))
+        Invitation.objects.filter(pk=invitation.pk, claim=self.claim).update(
+            status=InvitationStatus.FAILED if failed else InvitationStatus.PENDING,
+            send_after=F("send_after") if failed else timezone.now() + delay,
+            attempts=F("attempts") + 1,
+            last_error=error,
+            sent_at=None,
+            expires_at=invitation.decided_expires_at,
+            reminder_due_at=None,
+            claim=None,
+            claimed_at=None,
+        )
+
+
+class _ReminderRows(_InvitationRows):
+    """State changes of a reminder: the row stays sent; reminded_at marks the hand-over."""
+
+    reminder = True
+
+    def queryset(self, ids: list[int]):
+        return Invitation.objects.filter(
+            pk__in=ids, claim=self.claim, status=InvitationStatus.SENT, reminded_at__isnull=True
+        )
+
+    def prepare(self, invitation: Invitation) -> None:
+        pass
+
+    def hand_over(self, invitation: Invitation) -> bool:
+        return self.queryset([invitation.pk]).update(reminded_at=timezone.now()) == 1
+
+    def done(self, invitation: Invitation) -> None:
+        Invitation.objects.filter(pk=invitation.pk, claim=self.claim).update(
+            claim=None, claimed_at=None, reminder_due_at=None
+        )
+
+    def refused(self, invitation: Invitation, error: str, *, final: bool = False) -> None:
+        if final:
+            Invitation.objects.filter(pk=invitation.pk, claim=self.claim).update(
+                claim=None, claimed_at=None, reminder_due_at=None, last_error=error
+            )
+        else:
+            reminder_push_back(invitation.pk, self.claim, error)
+
+
+def batch_send(ids: list[int], claim: str, kind: str = "invitation") -> BatchReport:
+    """Send the rows of `ids` that still belong to `claim`; see the module docstring."""
+    rows = _ReminderRows(claim) if kind == "reminder" else _InvitationRows(claim)
+    invitations = list(
+        rows.queryset(ids)
+        .select_related("customer", "questionnaire", "policy", "contact")
+        .order_by("pk")
+    )
+    report = BatchReport()
+    if not invitations:
+        return report
+    for invitation in invitations:
+        rows.prepare(invitation)
+    links = links_issue_many(invitations)
+    senders = _Senders()
+    try:
+        for invitation in invitations:
+            _send_one(invitation, links[invitation.pk], rows, senders, report)
+    finally:
+        senders.close()
+    return report
+
+
+def _send_one(invitation, links, rows, senders: _Senders, report: BatchReport) -> None:
+    try:
+        message = _message(invitation, links, rows.reminder)
+    except NoAddress as exc:
+        rows.refused(invitation, _error_text(exc), final=True)
+        report.refused += 1
+        return
+    senders.open_for(message)  # A connection that cannot open is transient: retried whole.
+    if not rows.hand_over(invitation):
+        report.skipped += 1  # Taken by another claim, answered, or already handed over.
+        return
+    try:
+        senders.send(message)
+    except (*PROVIDER_ERRORS, SmsRefused) as exc:
+        rows.refused(invitation, _error_text(exc))
+        report.refused += 1
+        report.errors.append(_error_text(exc))
+        return
+    except TRANSIENT_ERRORS as exc:
+        rows.refused(invitation, _error_text(exc))
+        raise
+    rows.done(invitation)
+    report.sent += 1
