@@ -27,6 +27,8 @@ from django.db import connection
 _SCOPE_CHUNK = 500
 
 _ORDER = "started_at, length(external_id), external_id"
+# Public for set-based writers (the CSV import) that compute the same facts before inserting.
+CONTACT_ORDER = _ORDER
 
 
 def fcr_window() -> timedelta:

@@ -1,0 +1,297 @@
+"""Reading history CSV files row by row, checking every field, with errors a person can act on.
+
+The format (shared/reference/README.md): UTF-8, a header line, RFC 4180 quoting, an empty field
+means "no value", times in ISO 8601 UTC with a `Z`. Rows are read one at a time so memory does
+not grow with the file; each checked row keeps the line it starts on, for error messages.
+
+A checked row is a tuple of the file's columns in the format's order: the text as read (None when
+empty), validated but not converted, so that PostgreSQL's COPY parses it once. `typed()` converts
+one for the other databases.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+MAX_ID = 64
+MAX_INT = 2**31 - 1
+_ISO_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z")
+
+
+class RowError(Exception):
+    """A row that cannot be imported, named by file, line and field."""
+
+    def __init__(self, file: str, line: int, field: str, message: str, raw: str = "") -> None:
+        super().__init__(message)
+        self.file, self.line, self.field, self.message, self.raw = file, line, field, message, raw
+
+    def __str__(self) -> str:
+        if self.field:
+            return _("%(file)s, line %(line)s, field “%(field)s”: %(message)s") % vars(self)
+        return _("%(file)s, line %(line)s: %(message)s") % vars(self)
+
+
+class FieldError(ValueError):
+    """A value that does not fit its column; the reader adds file, line and field."""
+
+
+# --- Field checks: each takes the non-empty text and returns it, or raises FieldError. ----------
+
+
+def text(max_length: int = MAX_ID) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if len(value) > max_length:
+            raise FieldError(
+                _("“%(value)s…” is longer than %(max)s characters.")
+                % {"value": value[:20], "max": max_length}
+            )
+        return free_text(value)
+
+    return check
+
+
+def free_text(value: str) -> str:
+    if "\x00" in value:  # PostgreSQL text cannot hold it
+        raise FieldError(_("contains a NUL character."))
+    return value
+
+
+def choice(values: list[str], what: str) -> Callable[[str], str]:
+    allowed = frozenset(values)
+    listed = ", ".join(values)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise FieldError(
+                _("“%(value)s” is not a known %(what)s; expected one of: %(listed)s.")
+                % {"value": value, "what": what, "listed": listed}
+            )
+        return value
+
+    return check
+
+
+def utc_time(value: str) -> str:
+    if _ISO_UTC.fullmatch(value):
+        try:
+            datetime.fromisoformat(value)
+            return value
+        except ValueError:
+            pass
+    raise FieldError(
+        _("“%(value)s” is not a date and time in ISO 8601 UTC, such as 2024-03-01T09:30:00Z.")
+        % {"value": value}
+    )
+
+
+def whole_number(low: int = 0, high: int = MAX_INT) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value.isascii() and value.isdigit() and low <= int(value) <= high:
+            return value
+        raise FieldError(
+            _("“%(value)s” is not a whole number from %(low)s to %(high)s.")
+            % {"value": value, "low": low, "high": high}
+        )
+
+    return check
+
+
+def parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+# --- Formats ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    check: Callable[[str], str]
+    required: bool = False
+    # The PostgreSQL type the staging table gives it (COPY parses it once, in C).
+    sql_type: str = "text"
+    # Python type for the other databases: "time" or "int"; text otherwise.
+    kind: str = "text"
+
+
+def required_id(name: str) -> Column:
+    return Column(name, text(), required=True)
+
+
+def optional_id(name: str) -> Column:
+    return Column(name, text())
+
+
+def time_column(name: str, *, required: bool = False) -> Column:
+    return Column(name, utc_time, required, sql_type="timestamptz", kind="time")
+
+
+@dataclass(frozen=True)
+class Format:
+    """One CSV file of a history directory."""
+
+    file: str
+    columns: tuple[Column, ...]
+    # Checks across fields: (row) -> (field, message) for the first problem, or None.
+    check_row: Callable[[tuple[Any, ...]], tuple[str, str] | None] | None = None
+    names: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", tuple(c.name for c in self.columns))
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def typed(self, row: tuple[str | None, ...]) -> tuple[Any, ...]:
+        """A checked row with times and numbers converted, for the ORM path."""
+        return tuple(
+            (parse_time(v) if c.kind == "time" else int(v) if c.kind == "int" and v else v)
+            for c, v in zip(self.columns, row, strict=True)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    line: int
+    values: tuple[str | None, ...]
+
+
+def raw_text(fields: list[str]) -> str:
+    """A row as CSV text, for the rejected rows report."""
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields)
+    return out.getvalue()
+
+
+class RowReader:
+    """Iterates over the checked rows of one file; bad rows go to `on_error`.
+
+    `on_error(error)` either raises (stop the import) or returns (skip the row). `progress(n)` is
+    called with the number of characters read now and then.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        fmt: Format,
+        on_error: Callable[[RowError], None],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.path, self.fmt, self.on_error, self.progress = path, fmt, on_error, progress
+        self.rejected = 0
+
+    def __iter__(self) -> Iterator[Row]:
+        name = self.fmt.file
+        with self.path.open(newline="", encoding="utf-8-sig") as f:
+            lines = _Counting(f, self.progress)
+            reader = csv.reader(lines, strict=True)
+            try:
+                header = next(reader, None)
+                if header is None:
+                    return
+                order = self._order(header)  # raises: a wrong header is never skipped
+                width = len(header)
+                checks = [(c.name, c.check, c.required) for c in self.fmt.columns]
+                check_row = self.fmt.check_row
+                start = reader.line_num + 1
+                for fields in reader:
+                    line, start = start, reader.line_num + 1
+                    if not fields:  # a blank line
+                        continue
+                    try:
+                        if len(fields) != width:
+                            raise RowError(
+                                name, line, "",
+                                _("%(found)s fields where the header has %(expected)s.")
+                                % {"found": len(fields), "expected": width},
+                            )  # fmt: skip
+                        values = _check(fields, order, checks, check_row, name, line)
+                    except RowError as error:
+                        error.raw = raw_text(fields)
+                        self.rejected += 1
+                        self.on_error(error)
+                        continue
+                    yield Row(line, values)
+            # A file that is not text, or not CSV, cannot be skipped row by row: always stop.
+            except UnicodeDecodeError as exc:
+                line = reader.line_num + 1
+                raise RowError(name, line, "", _("not UTF-8 text (%s).") % exc.reason) from None
+            except csv.Error as exc:
+                line = reader.line_num
+                raise RowError(name, line, "", _("not valid CSV (%s).") % exc) from None
+            finally:
+                lines.flush()
+
+    def _order(self, header: list[str]) -> list[int]:
+        header = [h.strip() for h in header]
+        missing = [n for n in self.fmt.names if n not in header]
+        unknown = [h for h in header if h not in self.fmt.names]
+        if missing or unknown:
+            problems = []
+            if missing:
+                problems.append(_("missing columns: %s") % ", ".join(missing))
+            if unknown:
+                problems.append(_("unknown columns: %s") % ", ".join(unknown))
+            raise RowError(
+                self.fmt.file,
+                1,
+                "",
+                _("the header line does not match the format (%(problems)s); expected: %(cols)s.")
+                % {"problems": "; ".join(problems), "cols": ",".join(self.fmt.names)},
+            )
+        return [header.index(n) for n in self.fmt.names]
+
+
+def _check(fields, order, checks, check_row, name, line) -> tuple[str | None, ...]:
+    values: list[str | None] = []
+    for i, (column, check, required) in zip(order, checks, strict=True):
+        value = fields[i]
+        if not value:
+            if required:
+                raise RowError(name, line, column, _("empty, but a value is required."))
+            values.append(None)
+            continue
+        try:
+            values.append(check(value))
+        except FieldError as exc:
+            raise RowError(name, line, column, str(exc)) from None
+    row = tuple(values)
+    if check_row is not None:
+        problem = check_row(row)
+        if problem:
+            raise RowError(name, line, problem[0], problem[1])
+    return row
+
+
+class _Counting:
+    """Line iterator that reports progress every few thousand lines."""
+
+    EVERY = 4096
+
+    def __init__(self, f, progress: Callable[[int], None] | None) -> None:
+        self.f, self.progress, self.pending, self.count = f, progress, 0, 0
+
+    def __iter__(self) -> "_Counting":
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.f)
+        if self.progress is not None:
+            self.pending += len(line)
+            self.count += 1
+            if self.count % self.EVERY == 0:
+                self.flush()
+        return line
+
+    def flush(self) -> None:
+        if self.progress is not None and self.pending:
+            self.progress(self.pending)
+            self.pending = 0

@@ -1,0 +1,51 @@
+"""The two files every history directory has: tickets.csv and contacts.csv."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from ..models import Channel, Direction, Priority
+from .csv_rows import Column, Format, choice, optional_id, parse_time, required_id, time_column
+from .csv_rows import whole_number as number
+
+TICKETS = Format(
+    "tickets.csv",
+    (
+        required_id("ticket_id"),
+        required_id("customer_id"),
+        required_id("reason"),
+        Column("priority", choice(Priority.values, "priority"), required=True),
+        time_column("created_at", required=True),
+        time_column("solved_at"),
+    ),
+)
+
+
+def _contact_times(row: tuple[Any, ...]) -> tuple[str, str] | None:
+    started, answered = row[8], row[9]
+    if answered and parse_time(answered) < parse_time(started):  # type: ignore[operator]
+        return "answered_at", _("answered before it started (%(answered)s < %(started)s).") % {
+            "answered": answered,
+            "started": started,
+        }
+    return None
+
+
+CONTACTS = Format(
+    "contacts.csv",
+    (
+        required_id("contact_id"),
+        optional_id("ticket_id"),
+        required_id("customer_id"),
+        Column("channel", choice(Channel.values, "channel"), required=True),
+        required_id("reason"),
+        optional_id("agent_id"),
+        optional_id("team"),
+        Column("direction", choice(Direction.values, "direction"), required=True),
+        time_column("started_at", required=True),
+        time_column("answered_at"),
+        time_column("ended_at"),
+        Column("handle_seconds", number(), sql_type="integer", kind="int"),
+    ),
+    check_row=_contact_times,
+)

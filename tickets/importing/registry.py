@@ -1,0 +1,56 @@
+"""Files other apps add to a history directory, and what each file's import reports.
+
+`tickets` knows only tickets.csv and contacts.csv. An app that keeps more history (surveys: answers,
+agents' ratings, repeat causes) registers its files from its AppConfig.ready(), so the dependency
+runs from that app to `tickets`, never back. Each registered file brings its format and one loader
+per database path; the import reads, checks and stages the rows, then calls the loader inside the
+same transaction.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .csv_rows import Format, Row, RowError
+
+if TYPE_CHECKING:
+    from .postgres import PostgresImport
+
+
+@dataclass
+class FileCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+    def add(self, created: int = 0, updated: int = 0, unchanged: int = 0) -> None:
+        self.created += created
+        self.updated += updated
+        self.unchanged += unchanged
+
+
+# (staging table holding the checked rows, the import) -> counts. Rows whose references do not
+# resolve go to `PostgresImport.reject_where`.
+PostgresLoader = Callable[[str, "PostgresImport"], FileCounts]
+# (batches of checked rows, reject(error)) -> counts.
+GenericLoader = Callable[[Iterator[list[Row]], Callable[[RowError], None]], FileCounts]
+
+
+@dataclass(frozen=True)
+class HistoryFile:
+    format: Format
+    load_postgres: PostgresLoader
+    load_generic: GenericLoader
+
+
+_extra_files: dict[str, HistoryFile] = {}
+
+
+def history_file_register(history_file: HistoryFile) -> None:
+    """Add an optional file to every history import (idempotent: keyed by file name)."""
+    _extra_files[history_file.format.file] = history_file
+
+
+def extra_history_files() -> list[HistoryFile]:
+    return list(_extra_files.values())
