@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from django.db import models, transaction
 
 from . import signals
+from .bulk import rows_update
 from .facts import facts_refresh
 from .models import Agent, Contact, Customer, Team, Ticket
 from .records import ContactRecord, CustomerRecord, TicketRecord
@@ -64,28 +65,33 @@ def ids_ensure(model: type[models.Model], external_ids: Iterable[str]) -> dict[s
 
 def customers_upsert(records: Sequence[CustomerRecord]) -> dict[str, int]:
     """Create or update customers' contact details; blank fields leave what is known."""
-    pks = ids_ensure(Customer, (r.external_id for r in records))
-    # Merge each customer's details (later records win), then write only the rows that differ:
-    # a batch of 1,000 contacts carrying details costs two queries, not 1,000 updates.
+    # Merge each customer's details (later records win); create the unknown customers with
+    # theirs and write only the known rows that differ: a few queries for a batch of 1,000.
     details: dict[str, dict[str, str]] = {}
     for record in records:
-        details.setdefault(record.external_id, {}).update(
-            (f.name, getattr(record, f.name))
-            for f in fields(record)
-            if f.name != "external_id" and getattr(record, f.name)
-        )
-    details = {external_id: d for external_id, d in details.items() if d}
+        if record.external_id:
+            details.setdefault(record.external_id, {}).update(
+                (f.name, getattr(record, f.name))
+                for f in fields(record)
+                if f.name != "external_id" and getattr(record, f.name)
+            )
+    if not details:
+        return {}
+    existing = {c.external_id: c for c in Customer.objects.filter(external_id__in=details)}
+    Customer.objects.bulk_create(
+        [Customer(external_id=e, **d) for e, d in sorted(details.items()) if e not in existing],
+        ignore_conflicts=True,
+    )
     changed, names = [], set()
-    for customer in Customer.objects.filter(pk__in=[pks[e] for e in details]):
-        wanted = details[customer.external_id]
+    for external_id, customer in existing.items():
+        wanted = details[external_id]
         if any(getattr(customer, name) != value for name, value in wanted.items()):
             for name, value in wanted.items():
                 setattr(customer, name, value)
             changed.append(customer)
             names |= wanted.keys()
-    if changed:
-        Customer.objects.bulk_update(changed, sorted(names))
-    return pks
+    rows_update(Customer, changed, sorted(names))
+    return dict(Customer.objects.filter(external_id__in=details).values_list("external_id", "pk"))
 
 
 @transaction.atomic
@@ -115,7 +121,7 @@ def tickets_write(records: Sequence[TicketRecord]) -> Written:
     fieldnames = ["customer_id", "reason", "priority", "created_at", "solved_at"]
     result, new, changed = _split(rows, existing, fieldnames)
     Ticket.objects.bulk_create(new)
-    Ticket.objects.bulk_update(changed, fieldnames)
+    rows_update(Ticket, changed, fieldnames)
 
     touched = {t.customer_id for t in new + changed}
     touched |= {existing[t.external_id].customer_id for t in changed}
@@ -188,7 +194,7 @@ def contacts_write(records: Sequence[ContactRecord]) -> Written:
     ]  # fmt: skip
     result, new, changed = _split(rows, existing, fieldnames)
     Contact.objects.bulk_create(new)
-    Contact.objects.bulk_update(changed, fieldnames)
+    rows_update(Contact, changed, fieldnames)
 
     touched = {c.customer_id for c in new + changed}
     touched |= {existing[c.external_id].customer_id for c in changed}
