@@ -97,6 +97,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# The project's own stylesheet (no CDN); apps keep theirs in <app>/static/.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker, tasks run eagerly in-process: the embedded default needs no Redis.
