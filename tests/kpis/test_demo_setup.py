@@ -1,0 +1,44 @@
+"""`manage.py demo_setup`: history once, one login, safe to run again."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+
+from surveys.models import Response
+from tickets.models import Contact, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _setup() -> str:
+    out = StringIO()
+    call_command("demo_setup", "--contacts", "300", "--months", "1", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_setup_loads_a_history_ending_today_and_prints_the_login():
+    output = _setup()
+
+    admin = User.objects.get(username="admin")
+    password = output.split("password: ", 1)[1].split()[0]
+    assert admin.is_superuser and admin.check_password(password)
+    assert admin.groups.filter(name="quality_managers").exists() == (
+        Group.objects.filter(name="quality_managers").exists()
+    )
+    assert 200 < Contact.objects.count() < 400
+    assert Ticket.objects.exists() and Response.objects.exists()
+
+
+def test_running_demo_setup_again_changes_nothing():
+    _setup()
+    counts = (Contact.objects.count(), Ticket.objects.count(), Response.objects.count())
+    password = User.objects.get(username="admin").password
+
+    output = _setup()
+
+    assert (Contact.objects.count(), Ticket.objects.count(), Response.objects.count()) == counts
+    assert User.objects.get(username="admin").password == password
+    assert "changepassword admin" in output
+    assert "password: " not in output
