@@ -93,6 +93,38 @@ class PostgresImport:
             defaults,
         )
 
+    def upsert(
+        self, model: type[models.Model], columns: list[str], select_sql: str, conflict: str
+    ) -> tuple[int, int]:
+        """INSERT the rows `select_sql` gives for `columns` (the model's other fields take their
+        defaults), updating those that conflict on `conflict` and differ; (created, updated)."""
+        table = model._meta.db_table
+        rest = [
+            f for f in model._meta.concrete_fields if not f.primary_key and f.column not in columns
+        ]
+        defaults = [f.get_db_prep_save(f.get_default(), connection) for f in rest]
+        all_columns = ", ".join([*columns, *(f.column for f in rest)])
+        marks = "".join(f", %s::{f.db_type(connection)}" for f in rest)
+        keys = {c.strip() for c in conflict.split(",")}
+        changing = [c for c in columns if c not in keys]
+        assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in changing)
+        old = ", ".join(f"t.{c}" for c in changing)
+        new = ", ".join(f"EXCLUDED.{c}" for c in changing)
+        [(created, updated)] = self.execute(
+            f"""
+            WITH up AS (
+                INSERT INTO {table} AS t ({all_columns})
+                SELECT s.*{marks} FROM ({select_sql}) AS s
+                ON CONFLICT ({conflict}) DO UPDATE SET {assignments}
+                WHERE ({old}) IS DISTINCT FROM ({new})
+                RETURNING t.xmax = 0 AS created
+            )
+            SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up
+            """,
+            defaults,
+        )
+        return created, updated
+
     # --- The run -----------------------------------------------------------------------------
 
     def run(self) -> Outcome:
