@@ -7,12 +7,12 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
-        # Listen to what tickets announces (decisions of who is asked, and when).
-        # Answers, agents' ratings and repeat causes in a history directory (import_history).
         from tickets.importing import history_file_register
 
+        # Listen to what tickets announces (decisions of who is asked, and when).
         from . import receivers  # noqa: F401
         from .importing import HISTORY_FILES
 
+        # Answers, agents' ratings and repeat causes in a history directory (import_history).
         for history_file in HISTORY_FILES:
             history_file_register(history_file)
