@@ -239,8 +239,12 @@ def _agents_ensure(records: Sequence[ContactRecord], teams: dict[str, int]) -> d
     for r in records:
         if r.agent and r.team:
             team_of.setdefault(r.agent, teams[r.team])
+    # One UPDATE per team rather than per agent: a batch names ~200 agents but ~10 teams.
+    agents_of: dict[int, list[int]] = {}
     for external_id, team_id in team_of.items():
-        Agent.objects.filter(pk=agents[external_id], team__isnull=True).update(team_id=team_id)
+        agents_of.setdefault(team_id, []).append(agents[external_id])
+    for team_id, pks in agents_of.items():
+        Agent.objects.filter(pk__in=pks, team__isnull=True).update(team_id=team_id)
     return agents
 
 
