@@ -124,3 +124,14 @@ def _next_period(start: date, granularity: str | None) -> date:
     if granularity == "week":
         return start + timedelta(days=7)
     return start + timedelta(days=1)
+
+
+def previous_period(start: date, granularity: str | None) -> date:
+    """The start of the period before the one starting at `start`."""
+    if granularity == "month":
+        return (start - timedelta(days=1)).replace(day=1)
+    return start - timedelta(days=7 if granularity == "week" else 1)
+
+
+def next_period(start: date, granularity: str | None) -> date:
+    return _next_period(start, granularity)

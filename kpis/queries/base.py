@@ -89,14 +89,14 @@ def grouped(
     scope: Scope,
     *,
     date_field: str,
-    dimensions: Mapping[str, str],
+    dimensions: Mapping[str, Any],
     aggregates: Mapping[str, Aggregate],
     fixed: Sequence[str] = (),
     complete: Mapping[str, Iterable[Any]] | None = None,
 ) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
     """Exact counts per group of the scope: [(key values, {aggregate: int}), ...], sorted.
 
-    `dimensions` maps each dimension to the field path it is read from for this KPI; `fixed`
+    `dimensions` maps each dimension to the field path (or expression) it is read from; `fixed`
     names dimensions the KPI always cuts by (after the asked ones). Groups whose dimension is
     unknown (a contact with no agent) are left out. Periods are filled with zero counts, and so
     are the values listed in `complete` (e.g. every cause code), for each group seen.
@@ -115,11 +115,15 @@ def grouped(
     if scope.granularity:
         annotations["k_period"] = Trunc(date_field, scope.granularity, tzinfo=tz)
         names.append("k_period")
+    values_args: dict[str, Any] = {}
     for dim in dims:
-        queryset = queryset.filter(**{f"{dimensions[dim]}__isnull": False})
+        source = dimensions[dim]
+        if isinstance(source, str):
+            queryset = queryset.filter(**{f"{source}__isnull": False})
+            values_args[f"k_{dim}"] = F(source)
+        else:  # an expression computed per row (a bucket, a flag), never null
+            annotations[f"k_{dim}"] = source
         names.append(f"k_{dim}")
-    # A plain alias (not F()) keeps the join the filter above already made.
-    values_args = {f"k_{dim}": F(dimensions[dim]) for dim in dims}
 
     if not names:
         totals = queryset.aggregate(**aggregates)
