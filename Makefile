@@ -30,7 +30,12 @@ demo: export DEBUG ?= 1
 demo: export DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
 demo: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+	@# Translations need gettext's msgfmt; without it the pages show their English source text.
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(BIN)/python manage.py compilemessages --ignore=.venv -v 0; \
+	else \
+		echo "msgfmt (gettext) not found: translations not compiled, pages stay in English."; \
+	fi
 	$(BIN)/python manage.py demo_setup
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
