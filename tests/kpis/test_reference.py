@@ -10,11 +10,9 @@ import json
 import math
 
 import pytest
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
-
-from .loader import load_history
 
 # Marked so that pytest-django sets the test database up; the data is loaded once per module.
 pytestmark = pytest.mark.django_db
@@ -32,10 +30,7 @@ SECTIONS = [
 def report(django_db_setup, django_db_blocker, reference_dir):
     """Load the history once for the module, compute the report once, roll everything back."""
     with django_db_blocker.unblock(), override_settings(TIME_ZONE="UTC"), transaction.atomic():
-        if "import_history" in get_commands():
-            call_command("import_history", str(reference_dir))
-        else:
-            load_history(reference_dir)
+        call_command("import_history", str(reference_dir), stdout=io.StringIO())
         out = io.StringIO()
         call_command(
             "kpi_report", "--from", "2024-01-01", "--to", "2025-06-30", "--format", "json",
