@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/", include("surveys.api_urls")),
     path("api/v1/kpis/", include("kpis.api_urls")),
     path("s/", include("surveys.urls")),
+    path("surveys/", include("surveys.staff_urls")),
     path("", include("kpis.urls")),
 ]
