@@ -183,7 +183,7 @@ KPI_ABANDONMENT_ALERT_PCT = env.float("KPI_ABANDONMENT_ALERT_PCT", default=5.0)
 KPI_ANSWER_TARGET_SECONDS = {
     "phone": 30, "click_to_call": 30, "chat": 120, "chatbot": 120, "twitter": 3600,
     "facebook": 7200, "email": 86400, "web_form": 86400,
-    **env.dict("KPI_ANSWER_TARGET_SECONDS", cast={"value": int}, default={}),
+    **{k: int(v) for k, v in env.dict("KPI_ANSWER_TARGET_SECONDS", default={}).items()},
 }  # fmt: skip
 
 # --- Production hardening (active when DEBUG is off) ----------------------------------------
