@@ -1,6 +1,7 @@
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .tokens import ApiToken, api_tokens_revoke
 
@@ -22,21 +23,25 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return [] if obj is None else [*self.readonly_fields, "user"]
 
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        raw = obj.set_new_secret()
+        if not change:
+            # Kept on the instance for response_add only: never in a message, a cookie or the
+            # session, where it would outlive this one page.
+            obj.raw_secret = obj.set_new_secret()
         super().save_model(request, obj, form, change)
-        messages.warning(
-            request,
-            _(
-                "Token for “%(name)s”: %(token)s. Copy it now: it is not stored and "
-                "will not be shown again."
-            )
-            % {"name": obj.name, "token": raw},
-        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "token": obj,
+            "raw_secret": obj.raw_secret,
+            "title": _("Token created"),
+        }
+        # Admin views are never_cache: the page is not kept by the browser either.
+        return TemplateResponse(request, "admin/tickets/apitoken/created.html", context)
 
     @admin.action(description=gettext_lazy("Revoke the selected tokens"))
     def revoke(self, request, queryset):
         count = api_tokens_revoke(queryset)
-        self.message_user(request, _("%(count)d token(s) revoked.") % {"count": count})
+        message = ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)
+        self.message_user(request, message % {"count": count})
