@@ -23,25 +23,29 @@ def is_integration(request: Request) -> bool:
     return isinstance(getattr(request, "auth", None), ApiToken)
 
 
-def is_staff(request: Request) -> bool:
+def _person(request: Request) -> bool:
+    """A logged-in person, not a token: a token only ever acts as an integration, whoever owns
+    it, so that minting a token for a staff user does not hand out staff rights."""
     user = request.user
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+    return bool(user and user.is_authenticated and user.is_active) and not is_integration(request)
+
+
+def is_staff(request: Request) -> bool:
+    return _person(request) and request.user.is_staff
 
 
 def is_quality_manager(request: Request) -> bool:
-    """A logged-in person (not a token) in the quality managers' group, or staff."""
-    if is_integration(request) or not (request.user and request.user.is_authenticated):
+    """A logged-in person in the quality managers' group, or staff."""
+    if not _person(request):
         return False
-    if is_staff(request):
+    if request.user.is_staff:
         return True
     return request.user.groups.filter(name=QUALITY_MANAGERS_GROUP).exists()
 
 
 def is_agent(request: Request) -> bool:
     """A logged-in person linked to an agent of the ticket history."""
-    if is_integration(request) or not (request.user and request.user.is_authenticated):
-        return False
-    return hasattr(request.user, "agent")
+    return _person(request) and hasattr(request.user, "agent")
 
 
 class IsIntegration(BasePermission):

@@ -92,6 +92,18 @@ def test_reading_the_write_endpoints_is_not_allowed(request, persona, url):
         assert response.status_code == 405
 
 
+@pytest.mark.django_db
+def test_a_token_owned_by_staff_is_only_an_integration(integration, integration_token):
+    token, _raw = integration_token
+    User.objects.filter(pk=token.user_id).update(is_staff=True, is_superuser=True)
+    token.user.refresh_from_db()
+    request = _Request(token.user, token)
+
+    assert permissions.is_integration(request)
+    assert not permissions.is_staff(request)
+    assert not permissions.is_quality_manager(request)
+
+
 class _Request:
     """Just what the role predicates look at."""
 
