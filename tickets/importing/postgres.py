@@ -34,6 +34,11 @@ def staging_table(fmt: Format) -> str:
 
 
 class PostgresImport:
+    DERIVED = [
+        "import_ticket_rows", "import_contact_rows", "import_inbound", "import_contact_facts",
+        "import_ticket_facts", "import_ticket_back",
+    ]  # fmt: skip
+
     def __init__(
         self,
         directory: Path,
@@ -161,6 +166,10 @@ class PostgresImport:
             if isinstance(item, HistoryFile):
                 counts = item.load_postgres(staging_table(item.format), self)
                 self.outcome.files[item.format.file] = counts
+        # ON COMMIT DROP is enough on its own, but the import may run inside a longer
+        # transaction (tests, a caller's atomic block): leave no table behind for the next one.
+        staged = [staging_table(i if isinstance(i, Format) else i.format) for i in self.files]
+        self.execute(f"DROP TABLE {', '.join(staged + self.DERIVED)}")
         return self.outcome
 
     def _stage(self, fmt: Format) -> None:
