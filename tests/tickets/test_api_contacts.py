@@ -262,3 +262,13 @@ def test_a_body_that_is_neither_an_object_nor_a_list_is_refused(integration, bod
     assert response.status_code == 400
     [error] = response.json()["errors"]
     assert (error["index"], error["field"]) == (None, None)
+
+
+@pytest.mark.django_db
+def test_errors_speak_the_callers_language(integration):
+    naive = contact(1, started_at="2024-03-01T10:00:00")
+
+    response = integration.post(URL, naive, format="json", HTTP_ACCEPT_LANGUAGE="fr")
+
+    [error] = response.json()["errors"]
+    assert "fuseau horaire" in error["message"]
