@@ -1,0 +1,124 @@
+"""Time the KPIs on a large generated history in PostgreSQL (a benchmark, not a test).
+
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecoute_bench_kpis \\
+        .venv/bin/python bench/kpis.py --contacts 1000000 [--seed 1] [--skip-import]
+
+The database named by DATABASE_URL must have "bench" in its name: it is migrated and its history
+replaced. The history is written by `generate_history` (18 months from 2024-01-01) into
+--data (default <temp dir>/ecoute-bench-<contacts>), then loaded by `import_history`. Prints the
+import time, (a) the full report (every section of the reference's expected.json, 18 months),
+each section's share, and (b) a month's dashboard figures for one team and for all teams.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from kpis.queries import KPIS  # noqa: E402
+from kpis.report import SECTIONS, build_report, meta_counts  # noqa: E402
+from kpis.scope import Scope  # noqa: E402
+from tickets.models import Team  # noqa: E402
+
+START, END = date(2024, 1, 1), date(2025, 6, 30)
+MONTH = (date(2025, 5, 1), date(2025, 5, 31))
+DASHBOARD = ["satisfaction", "fcr", "repeat", "exchanges", "aht", "phone_answer"]
+
+
+def timed(run: Callable[[], object], rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def load(args: argparse.Namespace, data: Path) -> None:
+    if not (data / "contacts.csv").exists():
+        started = time.perf_counter()
+        call_command(
+            "generate_history", str(data), "--contacts", str(args.contacts),
+            "--seed", str(args.seed), "--start", START.isoformat(), "--months", "18",
+        )  # fmt: skip
+        print(f"generated {data} in {time.perf_counter() - started:.0f} s")
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE tickets_contact, tickets_ticket, tickets_customer, tickets_agent, "
+            "tickets_team, surveys_response, surveys_agentrating, surveys_repeatcause CASCADE"
+        )
+    started = time.perf_counter()
+    call_command("import_history", str(data))
+    print(f"imported in {time.perf_counter() - started:.0f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def machine() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM tickets_contact")
+        contacts = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM tickets_ticket")
+        tickets = cursor.fetchone()[0]
+    load1, load5, _ = os.getloadavg()
+    return (
+        f"{platform.node()}: {os.cpu_count()} cores, load {load1:.2f}/{load5:.2f}, "
+        f"PostgreSQL {version}; {contacts:,} contacts, {tickets:,} tickets"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--data", type=Path)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--skip-import", action="store_true", help="reuse the loaded history")
+    args = parser.parse_args()
+    name = connection.settings_dict["NAME"]
+    if connection.vendor != "postgresql" or "bench" not in name:
+        sys.exit("Set DATABASE_URL to a PostgreSQL database with 'bench' in its name.")
+    data = args.data or Path(tempfile.gettempdir()) / f"ecoute-bench-{args.contacts}"
+    if not args.skip_import:
+        load(args, data)
+    print(machine())
+
+    report = timed(lambda: build_report(START, END), args.rounds)
+    print(f"(a) full report, {len(SECTIONS) + 1} sections, 18 months: {report:.2f} s (median)")
+    sections = {"meta_counts": timed(lambda: meta_counts(Scope(START, END)), 1)}
+    for section in SECTIONS:
+        scope = Scope.parse(START.isoformat(), END.isoformat(), section.by)
+        sections[section.name] = timed(lambda s=scope, k=section.kpi: KPIS[k](s), 1)
+    for section_name, seconds in sorted(sections.items(), key=lambda kv: -kv[1]):
+        print(f"    {section_name:28} {seconds * 1000:8.0f} ms")
+
+    team = Team.objects.order_by("external_id").values_list("external_id", flat=True).first()
+    one = Scope(*MONTH, filters={"team": team})
+    every = Scope(*MONTH, by=("team",))
+    for label, scope in [(f"team {team}", one), ("all teams, by team", every)]:
+        seconds = timed(lambda s=scope: [KPIS[k](s) for k in DASHBOARD], args.rounds)
+        print(f"(b) {MONTH[0]:%Y-%m} dashboard ({', '.join(DASHBOARD)}), {label}: "
+              f"{seconds * 1000:.0f} ms")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
