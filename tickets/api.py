@@ -6,6 +6,8 @@ one resend, never a half-applied batch. The services then upsert by external id.
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -114,6 +116,11 @@ class _HistoryUpsertApi(APIView):
         # A body that is not JSON is one more input error: same shape as the others.
         if isinstance(exc, exceptions.ParseError):
             exc = BatchInvalid([_error(None, None, str(exc.detail))])
+        elif isinstance(exc, RequestDataTooBig):
+            message = _("The body is larger than %(size)d bytes: send fewer items at once.") % {
+                "size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            }
+            exc = BatchInvalid([_error(None, None, message)])
         return super().handle_exception(exc)
 
     @staticmethod

@@ -173,6 +173,18 @@ def test_a_list_of_1001_contacts_is_refused_whole(integration):
 
 
 @pytest.mark.django_db
+def test_a_body_over_the_upload_limit_is_refused_in_the_same_format(integration, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+
+    response = integration.post(URL, [contact(n) for n in range(100)], format="json")
+
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["index"], error["field"]) == (None, None)
+    assert "10000 bytes" in error["message"]
+
+
+@pytest.mark.django_db
 def test_an_empty_list_writes_nothing(integration):
     response = integration.post(URL, [], format="json")
 
