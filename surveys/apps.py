@@ -11,6 +11,11 @@ class SurveysConfig(AppConfig):
 
         # Listen to what tickets announces (decisions of who is asked, and when).
         from . import receivers  # noqa: F401
+        from .signals import response_recorded
+        from .webhooks import on_response_recorded
+
+        # Each new response, POSTed signed to the helpdesk when RESPONSE_WEBHOOK_URL is set.
+        response_recorded.connect(on_response_recorded, dispatch_uid="surveys.webhook")
         from .importing import HISTORY_FILES
 
         # Answers, agents' ratings and repeat causes in a history directory (import_history).

@@ -53,6 +53,7 @@ def invitations_send_batch(ids: list[int], claim: str, kind: str = "invitation")
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     ignore_result=True,
     autoretry_for=webhooks.TRANSIENT_ERRORS,
@@ -61,6 +62,7 @@ def invitations_send_batch(ids: list[int], claim: str, kind: str = "invitation")
     retry_jitter=True,
     max_retries=10,
 )
-def response_webhook_post(response_id: int) -> int | None:
+def response_webhook_post(self, response_id: int, event: str = "response.created") -> int | None:
     """POST one response to RESPONSE_WEBHOOK_URL, signed; retried on transport errors and 5xx."""
-    return webhooks.response_webhook_post(response_id)
+    # The task id survives retries: the receiver's key for dropping a duplicate.
+    return webhooks.response_webhook_post(response_id, event, delivery_id=self.request.id or "")

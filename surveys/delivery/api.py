@@ -1,0 +1,74 @@
+"""Link delivery for helpdesks: fetch a survey URL to post in the helpdesk's own chat.
+
+`GET /api/v1/invitations/<id>/link/` or `GET /api/v1/invitations/link/?ticket=<external id>`
+(the newest open "link" invitation of that ticket). Each call issues a new token; the first
+marks the invitation sent.
+"""
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from surveys.models import Delivery, Invitation, InvitationStatus
+from tickets.permissions import IsIntegrationOrStaff
+
+from .links import LinkUnavailable, invitation_link_issue
+
+
+class LinkOutputSerializer(serializers.Serializer):
+    invitation = serializers.IntegerField()
+    url = serializers.URLField()
+    expires_at = serializers.DateTimeField()
+
+
+class LinkGone(exceptions.APIException):
+    status_code = 409
+    default_code = "link_unavailable"
+
+
+def _link_response(invitation: Invitation) -> Response:
+    try:
+        url = invitation_link_issue(invitation)
+    except LinkUnavailable as exc:
+        raise LinkGone(_("No survey link for this invitation: %(why)s.") % {"why": exc}) from exc
+    invitation.refresh_from_db(fields=["expires_at"])
+    data = {"invitation": invitation.pk, "url": url, "expires_at": invitation.expires_at}
+    return Response(LinkOutputSerializer(data).data)
+
+
+class InvitationLinkApi(APIView):
+    permission_classes = [IsIntegrationOrStaff]
+
+    @extend_schema(responses=LinkOutputSerializer, summary="Fetch an invitation's survey link")
+    def get(self, request: Request, pk: int) -> Response:
+        return _link_response(get_object_or_404(Invitation, pk=pk, delivery=Delivery.LINK))
+
+
+class TicketInvitationLinkApi(APIView):
+    permission_classes = [IsIntegrationOrStaff]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("ticket", str, required=True, description="external id")],
+        responses=LinkOutputSerializer,
+        summary="Fetch the survey link of a ticket's open link invitation",
+    )
+    def get(self, request: Request) -> Response:
+        ticket = request.query_params.get("ticket", "")
+        if not ticket:
+            raise exceptions.ValidationError({"ticket": _("Give the ticket's external id.")})
+        invitation = (
+            Invitation.objects.filter(
+                ticket__external_id=ticket,
+                delivery=Delivery.LINK,
+                status__in=[InvitationStatus.PENDING, InvitationStatus.SENT],
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if invitation is None:
+            raise exceptions.NotFound(_("This ticket has no open survey link."))
+        return _link_response(invitation)
