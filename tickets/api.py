@@ -9,7 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -74,13 +75,24 @@ def _error(index: int | None, field: str | None, message: str) -> dict[str, Any]
     return {"index": index, "field": field, "message": str(message)}
 
 
-def _one_or_many(serializer_class: type[serializers.Serializer], name: str):
-    return PolymorphicProxySerializer(
-        component_name=name,
-        serializers=[serializer_class, serializer_class(many=True)],
-        resource_type_field_name=None,
-        many=False,
-    )
+class _Batch(serializers.Serializer):
+    """For the schema only: a body that is one `item` or a list of up to MAX_BATCH of them."""
+
+    item: type[serializers.Serializer]
+
+
+class _BatchSchema(OpenApiSerializerExtension):
+    # drf-spectacular's own one-or-list (PolymorphicProxySerializer) cannot say maxItems.
+    target_class = _Batch
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        ref = auto_schema.resolve_serializer(self.target.item, direction).ref
+        return {"oneOf": [ref, {"type": "array", "items": ref, "maxItems": MAX_BATCH}]}
+
+
+def _one_or_many(serializer_class: type[serializers.Serializer], name: str) -> type[_Batch]:
+    return type(name, (_Batch,), {"item": serializer_class, "__module__": __name__})
 
 
 def _upsert_schema(

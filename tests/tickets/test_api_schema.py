@@ -34,7 +34,7 @@ def test_each_endpoint_documents_a_body_of_one_object_or_a_list(schema, path, it
     batch = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
 
     ref = {"$ref": f"#/components/schemas/{item}"}
-    assert batch["oneOf"] == [ref, {"type": "array", "items": ref}]
+    assert batch["oneOf"] == [ref, {"type": "array", "items": ref, "maxItems": 1000}]
     assert {"200", "201", "400"} <= set(post["responses"])
     assert post["responses"]["400"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ErrorsOutput"
