@@ -21,7 +21,7 @@ def rows_update(model: type[models.Model], rows: Sequence[models.Model], names: 
         return
     connection = connections[router.db_for_write(model)]
     meta = model._meta
-    fields = [meta.pk] + [meta.get_field(name) for name in names]
+    fields = [_column(model, "pk"), *(_column(model, name) for name in names)]
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     # PostgreSQL types a VALUES list from its contents: untyped parameters need a cast.
@@ -44,9 +44,16 @@ def rows_update(model: type[models.Model], rows: Sequence[models.Model], names: 
             cursor.execute(
                 f"UPDATE {table} SET {assignments} "
                 f"FROM (VALUES {', '.join([row_sql] * len(chunk))}) AS v "
-                f"WHERE {table}.{quote(meta.pk.column)} = v.column1",
+                f"WHERE {table}.{quote(fields[0].column)} = v.column1",
                 params,
             )
+
+
+def _column(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.concrete or not field.column:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field
 
 
 def _chunks(rows: Sequence[models.Model], size: int):
