@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from django.utils import translation
 
 from surveys.models import Response
 from tickets.models import Contact, Ticket
@@ -14,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def _setup() -> str:
     out = StringIO()
-    call_command("demo_setup", "--contacts", "300", "--months", "1", stdout=out)
+    with translation.override("en"):
+        call_command("demo_setup", "--contacts", "300", "--months", "1", stdout=out)
     return out.getvalue()
 
 
