@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -63,12 +64,12 @@ def _language(request: HttpRequest, invitation: Invitation | None) -> str:
 
 
 def _switcher(request: HttpRequest, language: str, **keep: object) -> list[dict]:
-    names = dict(settings.LANGUAGES)
     params = {k: v for k, v in keep.items() if v not in (None, "")}
     return [
         {
             "code": code,
-            "name": names[code],
+            # Each language named in itself: a customer who cannot read this one finds theirs.
+            "name": get_language_info(code)["name_local"].capitalize(),
             "current": code == language,
             "url": f"{request.path}?{urlencode({**params, 'lang': code})}",
         }

@@ -1,8 +1,10 @@
 """Survey factories: policies and invitations on top of the default questionnaires (migration)."""
 
 from datetime import timedelta
+from importlib import import_module
 
 import factory
+from django.apps import apps
 from django.utils import timezone
 
 from surveys.models import Invitation, InvitationStatus, Questionnaire, SendingPolicy
@@ -10,8 +12,16 @@ from tests.factories import ContactFactory, CustomerFactory
 
 
 def questionnaire(name: str = "CSAT") -> Questionnaire:
-    """One of the questionnaires the data migration creates: NPS, CSAT, CES, Repeat contact."""
-    return Questionnaire.objects.get(name=name)
+    """One of the questionnaires the data migration creates: NPS, CSAT, CES, Repeat contact.
+
+    A transactional test's flush removes them; they are then created again the same way.
+    """
+    found = Questionnaire.objects.filter(name=name).first()
+    if found is None:
+        defaults = import_module("surveys.migrations.0003_default_questionnaires")
+        defaults.create_defaults(apps, None)
+        found = Questionnaire.objects.get(name=name)
+    return found
 
 
 class PolicyFactory(factory.django.DjangoModelFactory):
