@@ -6,18 +6,19 @@ come first, in its order; the extra ones (confidence intervals, low-sample flags
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from importlib import import_module
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from surveys.models import AgentRating, RepeatCause, Response
 from tickets.models import Contact, Ticket
 
 from .queries import KPIS
-from .queries.base import Table
+from .queries.base import Table, build_table, collapse, grouped
 from .scope import Scope
 
 
@@ -115,15 +116,20 @@ def build_report(
 ) -> dict[str, Table]:
     """Every section, as {name: Table}. With `by`, each KPI once, cut that way instead."""
     chosen = set(kpis) if kpis else None
+    filters = dict(filters or {})
     report: dict[str, Table] = {}
     if by is None:
         if chosen is None or "meta_counts" in chosen:
-            report["meta_counts"] = meta_counts(Scope(start, end, filters=filters or {}))
+            report["meta_counts"] = meta_counts(Scope(start, end, filters=filters))
+        derived = _derived_sections(start, end, filters, chosen)
         for section in SECTIONS:
             if chosen is not None and section.kpi not in chosen:
                 continue
-            scope = Scope.parse(start.isoformat(), end.isoformat(), section.by, filters=filters)
-            report[section.name] = KPIS[section.kpi](scope).reordered(section.lead)
+            table = derived.get(section.name)
+            if table is None:
+                scope = Scope.parse(start.isoformat(), end.isoformat(), section.by, filters=filters)
+                table = KPIS[section.kpi](scope)
+            report[section.name] = table.reordered(section.lead)
         return report
     scope = Scope.parse(start.isoformat(), end.isoformat(), by, filters=filters)
     suffix = "_by_" + "_".join(n.strip() for n in by.split(",") if n.strip()) if by else ""
@@ -131,6 +137,99 @@ def build_report(
         if chosen is None or name in chosen:
             report[name + (suffix or "_overall")] = kpi(scope)
     return report
+
+
+@dataclass(frozen=True)
+class _Family:
+    """KPIs read from the same rows: one scan by month and channel serves all their sections."""
+
+    queryset: Callable[[], QuerySet]
+    date_field: str
+    dimensions: dict[str, Any]
+    # (kpi, aggregates, columns, figures, cuts)
+    measures: tuple[tuple[str, dict[str, Any], list[str], Callable, tuple[str, ...]], ...]
+
+
+def _families() -> list[_Family]:
+    # The modules by name: the package exposes functions of the same names.
+    repeat = import_module("kpis.queries.repeat")
+    resolution = import_module("kpis.queries.resolution")
+    satisfaction = import_module("kpis.queries.satisfaction")
+    workload = import_module("kpis.queries.workload")
+
+    return [
+        _Family(
+            lambda: Contact.objects.all(),
+            "started_at",
+            repeat.CONTACT_DIMENSIONS,
+            (
+                ("repeat", repeat.AGGREGATES, repeat.COLUMNS, repeat.repeat_figures,
+                 ("overall", "month", "channel")),
+                ("phone_answer", workload.PHONE_AGGREGATES, workload.PHONE_COLUMNS,
+                 workload.phone_figures, ("overall", "month")),
+                ("aht", workload.AHT_AGGREGATES, workload.AHT_COLUMNS, workload.aht_figures,
+                 ("channel",)),
+            ),
+        ),
+        _Family(
+            lambda: Ticket.objects.filter(solved_at__isnull=False),
+            "solved_at",
+            resolution.DIMENSIONS,
+            (
+                ("fcr", resolution.FCR_AGGREGATES, resolution.FCR_COLUMNS,
+                 resolution.fcr_figures, ("overall", "month", "channel")),
+                ("exchanges", resolution.EXCHANGES_AGGREGATES, resolution.EXCHANGES_COLUMNS,
+                 resolution.exchanges_figures, ("overall", "month")),
+            ),
+        ),
+        _Family(
+            lambda: Response.objects.all(),
+            "responded_at",
+            satisfaction.DIMENSIONS,
+            (
+                ("satisfaction", satisfaction.AGGREGATES, satisfaction.COLUMNS,
+                 satisfaction.figures, ("overall", "month", "channel")),
+            ),
+        ),
+    ]  # fmt: skip
+
+
+def _derived_sections(
+    start: date, end: date, filters: dict[str, str], chosen: set[str] | None
+) -> dict[str, Table]:
+    """The overall, by-month and by-channel sections, summed from one scan per family."""
+    fine = Scope(start, end, "month", ("channel",), filters)
+    cuts = {
+        "overall": (Scope(start, end, None, (), filters), ()),
+        "month": (Scope(start, end, "month", (), filters), (0,)),
+        "channel": (Scope(start, end, None, ("channel",), filters), (1,)),
+    }
+    tables: dict[str, Table] = {}
+    for family in _families():
+        measures = [m for m in family.measures if chosen is None or m[0] in chosen]
+        if not measures:
+            continue
+        aggregates: dict[str, Any] = {}
+        for _kpi, measure_aggregates, *_rest in measures:
+            aggregates.update(measure_aggregates)
+        groups = grouped(
+            family.queryset(),
+            fine,
+            date_field=family.date_field,
+            dimensions=family.dimensions,
+            aggregates=aggregates,
+            keep_unknown=True,
+        )
+        for kpi, measure_aggregates, columns, figures, wanted in measures:
+            for cut in wanted:
+                scope, keep = cuts[cut]
+                coarse = collapse(groups, keep, scope, measure_aggregates)
+                if cut == "channel":  # a segment shows when it has rows for this KPI, as scanned
+                    coarse = [(k, c) for k, c in coarse if any(c.values())]
+                tables[f"{kpi}_{'overall' if cut == 'overall' else 'by_' + cut}"] = build_table(
+                    scope, coarse, columns, figures
+                )
+    return tables
 
 
 def plain(value: Any, column: str) -> Any:

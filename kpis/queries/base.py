@@ -93,12 +93,14 @@ def grouped(
     aggregates: Mapping[str, Aggregate],
     fixed: Sequence[str] = (),
     complete: Mapping[str, Iterable[Any]] | None = None,
+    keep_unknown: bool = False,
 ) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
     """Exact counts per group of the scope: [(key values, {aggregate: int}), ...], sorted.
 
     `dimensions` maps each dimension to the field path (or expression) it is read from; `fixed`
     names dimensions the KPI always cuts by (after the asked ones). Groups whose dimension is
-    unknown (a contact with no agent) are left out. Periods are filled with zero counts, and so
+    unknown (a contact with no agent) are left out, unless `keep_unknown` (to sum groups up into
+    coarser ones, see `collapse`). Periods are filled with zero counts, and so
     are the values listed in `complete` (e.g. every cause code), for each group seen.
     """
     tz = zone()
@@ -119,7 +121,8 @@ def grouped(
     for dim in dims:
         source = dimensions[dim]
         if isinstance(source, str):
-            queryset = queryset.filter(**{f"{source}__isnull": False})
+            if not keep_unknown:
+                queryset = queryset.filter(**{f"{source}__isnull": False})
             values_args[f"k_{dim}"] = F(source)
         else:  # an expression computed per row (a bucket, a flag), never null
             annotations[f"k_{dim}"] = source
@@ -147,6 +150,34 @@ def grouped(
     keys = _complete_keys(found.keys(), fills)
     zero = dict.fromkeys(aggregates, 0)
     return [(k, found.get(k, zero)) for k in order_keys(keys, scope, fixed)]
+
+
+def collapse(
+    groups: list[tuple[tuple[Any, ...], dict[str, int]]],
+    keep: Sequence[int],
+    scope: Scope,
+    aggregates: Iterable[str],
+) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
+    """Sum fine groups into coarser ones, keeping the key positions in `keep` (exact: counts add).
+
+    Coarse groups whose kept key is unknown are left out, as `grouped` leaves them out. With no
+    position kept there is always one group, zero when nothing was counted.
+    """
+    names = list(aggregates)
+    summed: dict[tuple[Any, ...], dict[str, int]] = {}
+    if not keep:
+        summed[()] = dict.fromkeys(names, 0)
+    if scope.granularity and list(keep) == [0]:  # every period shows, as `grouped` shows them
+        for period in period_starts(scope):
+            summed[(period,)] = dict.fromkeys(names, 0)
+    for key, counts in groups:
+        coarse = tuple(key[i] for i in keep)
+        if any(value is None for value in coarse):
+            continue
+        total = summed.setdefault(coarse, dict.fromkeys(names, 0))
+        for name in names:
+            total[name] += counts[name]
+    return [(k, summed[k]) for k in order_keys(summed, scope)]
 
 
 def order_keys(
@@ -196,7 +227,7 @@ def _sort_key(key: tuple[Any, ...], numeric: list[bool]) -> tuple[Any, ...]:
     for value, by_length in zip(key, numeric, strict=True):
         if isinstance(value, date):
             out.append((value.toordinal(), ""))
-        elif by_length:
+        elif by_length and isinstance(value, str):
             # Agent ids are compared as numbers when they are numbers: length first, then text.
             out.append((len(value), value))
         else:

@@ -13,37 +13,39 @@ from tickets.models import Channel, Contact
 from ..scope import Scope
 from ..stats import wilson_interval
 from .base import Table, build_table, grouped, key_columns, low_sample, pct, ratio
-from .repeat import CONTACT_DIMENSIONS, inbound_contacts
+from .repeat import CONTACT_DIMENSIONS, INBOUND, inbound_contacts
+
+HANDLED = Q(agent__isnull=False, answered_at__isnull=False, handle_seconds__isnull=False)
 
 AHT_AGGREGATES = {
-    "handled": Count("id"),
-    "handle_seconds": Sum("handle_seconds"),
+    "handled": Count("id", filter=HANDLED),
+    "handle_seconds": Sum("handle_seconds", filter=HANDLED),
 }
+
+AHT_COLUMNS = ["handled", "handle_seconds", "aht_seconds"]
+
+
+def aht_figures(c: dict[str, int]) -> list[Any]:
+    return [c["handled"], c["handle_seconds"], ratio(c["handle_seconds"], c["handled"])]
 
 
 def aht(scope: Scope) -> Table:
     """Mean handle time of contacts handled by an agent (inbound and outbound)."""
-    handled = Contact.objects.filter(
-        agent__isnull=False, answered_at__isnull=False, handle_seconds__isnull=False
-    )
     groups = grouped(
-        handled,
+        Contact.objects.filter(HANDLED),
         scope,
         date_field="started_at",
         dimensions=CONTACT_DIMENSIONS,
         aggregates=AHT_AGGREGATES,
     )
-    return build_table(
-        scope,
-        groups,
-        ["handled", "handle_seconds", "aht_seconds"],
-        lambda c: [c["handled"], c["handle_seconds"], ratio(c["handle_seconds"], c["handled"])],
-    )
+    return build_table(scope, groups, AHT_COLUMNS, aht_figures)
 
+
+OFFERED = INBOUND & Q(channel=Channel.PHONE)
 
 PHONE_AGGREGATES = {
-    "offered": Count("id"),
-    "answered": Count("id", filter=Q(answered_at__isnull=False)),
+    "offered": Count("id", filter=OFFERED),
+    "answered": Count("id", filter=OFFERED & Q(answered_at__isnull=False)),
 }
 
 PHONE_COLUMNS = [
@@ -70,7 +72,7 @@ def phone_figures(c: dict[str, int]) -> list[Any]:
 
 def phone_counts(scope: Scope) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
     return grouped(
-        inbound_contacts().filter(channel=Channel.PHONE),
+        Contact.objects.filter(OFFERED),
         scope,
         date_field="started_at",
         dimensions=CONTACT_DIMENSIONS,
