@@ -3,7 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 
 from tickets import signals
 from tickets.models import Agent, Contact, Customer, Team, Ticket
@@ -158,6 +160,23 @@ def test_a_list_of_1000_contacts_is_accepted(integration, recorded):
     assert response.json()["created"] == 1000
     assert Contact.objects.count() == 1000
     assert len(recorded) == 1
+
+
+def _queries(client, body) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(URL, body, format="json").status_code in {200, 201}
+    return len(queries)
+
+
+def test_a_batch_costs_as_many_queries_for_1000_contacts_as_for_10(postgres, integration):
+    # Same 50 customers and 20 agents in both, so that only the number of contacts differs.
+    # On PostgreSQL only: SQLite's cap on bound parameters cuts inserts into ~70-row statements.
+    small = _queries(integration, [contact(n) for n in range(10_000, 10_050)])
+    large = _queries(integration, [contact(n) for n in range(1000)])
+    unchanged = _queries(integration, [contact(n) for n in range(1000)])
+
+    assert large <= small + 2  # a few statements are cut in chunks of 500 rows
+    assert unchanged <= small
 
 
 @pytest.mark.django_db
