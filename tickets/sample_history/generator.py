@@ -440,7 +440,7 @@ class HistoryGenerator:
             return
         if agent is not None and rng.random() < 0.4:
             rated = ended + 5 + min(self._lognormal(60, 1.0), 1200)
-            score = round(3.4 + 0.7 * spec[SAT] + self.optimism[agent - 1] + rng.gauss(0, 0.6))
+            score = round(3.6 + 0.7 * spec[SAT] + self.optimism[agent - 1] + rng.gauss(0, 0.6))
             self._push(self.out, rated, _RATING, (cid, agent, min(5, max(1, score))))
         if rng.random() < (0.075 if spec[RESOLVES] else 0.022):
             self._responses(cid, spec, ended)
