@@ -61,3 +61,17 @@ def test_csv_has_one_block_per_section(answers):
 def test_a_bad_date_is_a_command_error():
     with pytest.raises(CommandError, match="not a date"):
         call_command("kpi_report", "--from", "2024-02-30", "--to", "2024-03-31")
+
+
+def test_the_full_report_reads_each_table_once_per_family(django_assert_num_queries):
+    from datetime import date
+
+    from kpis.report import build_report
+
+    # meta counts (5), contacts, solved tickets, responses (one scan each for the overall,
+    # monthly and per-channel sections), satisfaction by agent, repeat causes, backlog,
+    # perception gap (2).
+    with django_assert_num_queries(13):
+        report = build_report(date(2024, 1, 1), date(2024, 12, 31))
+
+    assert len(report) == 19
