@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
 
@@ -111,7 +110,6 @@ def _answers_load(folder: Path) -> None:
 @transaction.atomic
 def demo_login_ensure() -> DemoLogin:
     """The demo superuser, in the quality managers' group; created with a random password."""
-    User = get_user_model()
     user = User.objects.filter(username=DEMO_USERNAME).first()
     password = None
     if user is None:

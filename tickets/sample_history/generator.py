@@ -18,6 +18,7 @@ from collections import deque
 from datetime import date
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 from . import profile as p
 from .clock import DAY, WEEK, Calendar
@@ -227,11 +228,11 @@ class HistoryGenerator:
         agent = None
         escalated = False
         abandoned_before = False
-        specs: list[list] = []
+        specs: list[list[Any]] = []
         t = t0
         for k in range(_MAX_CONTACTS):
-            spec = [t, channel, direction, None, team, None, None, None, 0.0, False, hint]
-            spec += [0, customer, reason, k == 0, comeback]
+            spec: list[Any] = [t, channel, direction, None, team, None, None, None]
+            spec += [0.0, False, hint, 0, customer, reason, k == 0, comeback]
             penalty = self._contact(spec, reason, agent)
             specs.append(spec)
             last = k == _MAX_CONTACTS - 1
@@ -259,7 +260,8 @@ class HistoryGenerator:
             spec[SAT], spec[RESOLVES] = sat, resolves
             if k == 0 and channel == p.WEB_FORM and not proactive and rng.random() < 0.02:
                 # The customer also wrote by email, in the same second: two contacts, one time.
-                twin = [t0, p.EMAIL, p.INBOUND, None, self.written_teams[0], None, None, None]
+                desk = self.written_teams[0]
+                twin: list[Any] = [t0, p.EMAIL, p.INBOUND, None, desk, None, None, None]
                 twin += [sat, False, -1, 0, customer, reason, False, comeback]
                 self._contact(twin, reason, None)
                 specs.append(twin)
