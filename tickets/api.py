@@ -4,10 +4,13 @@ A batch is checked whole before anything is written, so a bad item costs the cal
 one resend, never a half-applied batch. The services then upsert by external id.
 """
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -30,6 +33,8 @@ from .serializers import (
     ticket_record,
 )
 from .services import UpsertResult, contacts_upsert, tickets_upsert
+
+logger = logging.getLogger(__name__)
 
 
 class BatchInvalid(exceptions.APIException):
@@ -136,6 +141,20 @@ class _HistoryUpsertApi(APIView):
         return super().handle_exception(exc)
 
     @staticmethod
+    def upsert(service: Callable[..., UpsertResult], *args: Any, **kwargs: Any) -> UpsertResult:
+        """Run the service, once more if a concurrent request inserted the same ids first.
+
+        A client that times out and resends while its first request still runs makes two
+        inserts of the same new rows; the loser's transaction rolled back whole, and on a second
+        run those rows exist, so it updates or leaves them as any resend does.
+        """
+        try:
+            return service(*args, **kwargs)
+        except IntegrityError:
+            logger.warning("History upsert collided with a concurrent one; running it again")
+            return service(*args, **kwargs)
+
+    @staticmethod
     def respond(result: UpsertResult) -> Response:
         data = UpsertResultOutputSerializer(result.as_dict()).data
         created = bool(result.created)
@@ -175,7 +194,8 @@ class ContactsApi(_HistoryUpsertApi):
     def post(self, request: Request) -> Response:
         items = batch_validate(request.data, ContactInputSerializer)
         customers = [c for c in map(customer_record, items) if c is not None]
-        result = contacts_upsert([contact_record(i) for i in items], customer_details=customers)
+        contacts = [contact_record(i) for i in items]
+        result = self.upsert(contacts_upsert, contacts, customer_details=customers)
         return self.respond(result)
 
 
@@ -183,5 +203,5 @@ class TicketsApi(_HistoryUpsertApi):
     @_upsert_schema(TicketInputSerializer, "TicketBatch", "tickets", TICKET_EXAMPLE)
     def post(self, request: Request) -> Response:
         items = batch_validate(request.data, TicketInputSerializer)
-        result = tickets_upsert([ticket_record(i) for i in items])
+        result = self.upsert(tickets_upsert, [ticket_record(i) for i in items])
         return self.respond(result)

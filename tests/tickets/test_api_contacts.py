@@ -3,11 +3,11 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
-from tickets import signals
+from tickets import api, signals
 from tickets.models import Agent, Contact, Customer, Team, Ticket
 
 URL = "/api/v1/contacts/"
@@ -113,6 +113,28 @@ def test_customer_details_carried_by_a_contact_are_kept(integration):
     assert (customer.email, customer.phone, customer.language) == (
         "ana@example.com", "+33 6 12 34 56 78", "en",
     )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_collision_with_a_concurrent_resend_is_run_again(integration, monkeypatch):
+    real = api.contacts_upsert
+    calls = []
+
+    def first_loses_the_race(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            real(*args, **kwargs)  # the other request wins and commits the same rows
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api, "contacts_upsert", first_loses_the_race)
+
+    response = integration.post(URL, [contact(1), contact(2)], format="json")
+
+    assert response.status_code == 200
+    assert response.json()["unchanged"] == 2
+    assert len(calls) == 2
+    assert Contact.objects.count() == 2
 
 
 @pytest.mark.django_db
