@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from kpis.compare import compare
 from kpis.queries import KPIS
@@ -190,6 +191,7 @@ def test_filters_keep_only_the_asked_segment():
     assert only(run("satisfaction", channel="email,phone"))["csat_pct"] == 50.0
 
 
+@translation.override("en")
 def test_a_bad_scope_is_refused_with_a_clear_message():
     with pytest.raises(ScopeError, match="not a date"):
         Scope.parse("2024-13-01", "2024-12-31")

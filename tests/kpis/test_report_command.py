@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from surveys.models import Response
 from tests.factories import ContactFactory
@@ -58,6 +59,7 @@ def test_csv_has_one_block_per_section(answers):
     assert "\n\n# satisfaction_by_month\n" in text
 
 
+@translation.override("en")
 def test_a_bad_date_is_a_command_error():
     with pytest.raises(CommandError, match="not a date"):
         call_command("kpi_report", "--from", "2024-02-30", "--to", "2024-03-31")
