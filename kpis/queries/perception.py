@@ -19,7 +19,7 @@ from .satisfaction import DIMENSIONS as RESPONSE_DIMENSIONS
 
 RATING_DIMENSIONS = {
     "channel": "contact__channel",
-    "team": "agent__team__external_id",
+    "team": "contact__team__external_id",
     "agent": "agent__external_id",
     "reason": "contact__reason",
     "priority": "contact__ticket__priority",
