@@ -14,7 +14,7 @@ from surveys.models import Invitation, InvitationStatus, SkipReason
 from surveys.receivers import on_contact_recorded, on_ticket_solved
 from tests.factories import ContactFactory, CustomerFactory, TeamFactory, TicketFactory
 from tests.surveys.factories import InvitationFactory, PolicyFactory, questionnaire
-from tickets.models import Contact
+from tickets.models import Contact, Customer
 from tickets.records import ContactRecord, TicketRecord
 from tickets.services import contacts_upsert, tickets_upsert
 
@@ -315,18 +315,29 @@ def test_a_batch_asks_each_customer_once():
     assert statuses == [("pending", ""), ("skipped", "outbound"), ("skipped", "throttled")]
 
 
-def test_sampling_is_a_deterministic_draw_close_to_the_rate():
-    customers = [CustomerFactory() for _ in range(400)]
-    policy = PolicyFactory(sampling_rate=Decimal("0.25"))
-    contacts = [
-        ContactFactory(
-            customer=c,
-            ticket__customer=c,
-            started_at=timezone.now() - timedelta(minutes=10),
-            answered_at=timezone.now() - timedelta(minutes=9),
+def handled_contacts(count: int) -> list[Contact]:
+    """`count` handled contacts from as many customers, written in two statements."""
+    now = timezone.now()
+    customers = Customer.objects.bulk_create(
+        Customer(external_id=f"bulk_{i}", email=f"bulk_{i}@example.com") for i in range(count)
+    )
+    return Contact.objects.bulk_create(
+        Contact(
+            external_id=f"B{i}",
+            customer=customer,
+            channel="chat",
+            reason="billing",
+            direction="inbound",
+            started_at=now - timedelta(minutes=10),
+            answered_at=now - timedelta(minutes=9),
         )
-        for c in customers
-    ]
+        for i, customer in enumerate(customers)
+    )
+
+
+def test_sampling_is_a_deterministic_draw_close_to_the_rate():
+    policy = PolicyFactory(sampling_rate=Decimal("0.25"))
+    contacts = handled_contacts(400)
 
     decisions.invitations_decide_for_contacts([c.pk for c in contacts], [])
 
@@ -342,13 +353,7 @@ def test_sampling_is_a_deterministic_draw_close_to_the_rate():
 @pytest.mark.parametrize(("rate", "asked"), [(Decimal(0), 0), (Decimal(1), 50)])
 def test_sampling_at_zero_asks_nobody_and_at_one_everybody(rate, asked):
     PolicyFactory(sampling_rate=rate)
-    contacts = [
-        ContactFactory(
-            started_at=timezone.now() - timedelta(minutes=10),
-            answered_at=timezone.now() - timedelta(minutes=9),
-        )
-        for _ in range(50)
-    ]
+    contacts = handled_contacts(50)
 
     decisions.invitations_decide_for_contacts([c.pk for c in contacts], [])
 
