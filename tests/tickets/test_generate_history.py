@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tickets.sample_history import HEADERS, history_generate, months_after
+from tickets.sample_history.generator import HistoryGenerator
 
 CHANNELS = {"phone", "email", "web_form", "chat", "facebook", "twitter", "click_to_call", "chatbot"}
 CODES = {
@@ -280,3 +281,24 @@ def test_the_command_refuses_a_snapshot_without_a_zone(tmp_path):
 def test_months_after_keeps_the_day_or_the_month_end():
     assert months_after(date(2025, 1, 31), 1) == date(2025, 2, 28)
     assert months_after(date(2024, 11, 15), 4) == date(2025, 3, 15)
+
+
+def test_pending_work_follows_the_daily_volume_not_the_length(tmp_path, monkeypatch):
+    """Streaming: four times the months at the same daily volume keeps the same state."""
+    peaks = []
+    forget = HistoryGenerator._forget
+
+    def measure(self, before):
+        forget(self, before)
+        pending = len(self.heap) + len(self.out) + len(self.last_inbound) + len(self.recent)
+        peaks[-1] = max(peaks[-1], pending)
+
+    monkeypatch.setattr(HistoryGenerator, "_forget", measure)
+    for months in (2, 8):
+        peaks.append(0)
+        history_generate(
+            tmp_path / str(months), contacts=3000 * months, start=date(2025, 2, 1), months=months
+        )
+
+    short, long = peaks
+    assert 0 < long < 1.5 * short
