@@ -1,8 +1,9 @@
 from django.urls import include, path
 
-from . import views
+from . import dashboard, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("accounts/", include("django.contrib.auth.urls")),
 ]
