@@ -4,7 +4,6 @@ Idempotent: a database that already holds history is left as it is, and an exist
 login is kept (its password is never printed again; `changepassword` resets it).
 """
 
-import csv
 import secrets
 import tempfile
 from dataclasses import dataclass
@@ -15,9 +14,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
 
-from surveys.models import SCALES, AgentRating, RepeatCause, Response
-from tickets.importing.registry import extra_history_files
-from tickets.models import Agent, Contact, Ticket
+from tickets.models import Contact
 from tickets.permissions import QUALITY_MANAGERS_GROUP
 from tickets.sample_history import history_generate, months_after
 
@@ -49,62 +46,7 @@ def history_load_sample(
             snapshot=now,
         )
         call_command("import_history", folder, stdout=stdout)
-        _answers_load(Path(folder))
     return counts
-
-
-def _rows(path: Path):
-    with path.open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            yield {k: v or None for k, v in row.items()}
-
-
-def _time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
-
-
-@transaction.atomic
-def _answers_load(folder: Path) -> None:
-    """Survey answers, agent ratings and repeat causes, for the files import_history does not
-    read yet (surveys registers them with tickets.importing); a stand-in until it does."""
-    registered = {f.format.file for f in extra_history_files()}
-    contacts = dict(Contact.objects.values_list("external_id", "pk"))
-    tickets = dict(Ticket.objects.values_list("external_id", "pk"))
-    agents = dict(Agent.objects.values_list("external_id", "pk"))
-    if "responses.csv" not in registered:
-        Response.objects.bulk_create(
-            Response(
-                external_id=r["response_id"],
-                ticket_id=tickets[r["ticket_id"]],
-                contact_id=contacts[r["contact_id"]],
-                kind=r["kind"],
-                score=int(r["score"]),
-                scale_min=SCALES[r["kind"]][0],
-                scale_max=SCALES[r["kind"]][1],
-                responded_at=_time(r["responded_at"]),
-                comment=r["comment"] or "",
-            )
-            for r in _rows(folder / "responses.csv")
-        )
-    if "agent_ratings.csv" not in registered:
-        AgentRating.objects.bulk_create(
-            AgentRating(
-                contact_id=contacts[r["contact_id"]],
-                agent_id=agents[r["agent_id"]],
-                score=int(r["score"]),
-                rated_at=_time(r["rated_at"]),
-            )
-            for r in _rows(folder / "agent_ratings.csv")
-        )
-    if "repeat_reasons.csv" not in registered:
-        RepeatCause.objects.bulk_create(
-            RepeatCause(
-                contact_id=contacts[r["contact_id"]],
-                code=r["reason_code"],
-                answered_at=_time(r["answered_at"]),
-            )
-            for r in _rows(folder / "repeat_reasons.csv")
-        )
 
 
 @transaction.atomic
