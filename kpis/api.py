@@ -65,10 +65,21 @@ class KpiApi(APIView):
             "min_sample": settings.KPI_MIN_SAMPLE,
             **render.as_plain(table),
         }
-        if params.get("compare_from") and name in FIGURES:
-            other = scope.with_(start=params["compare_from"], end=params["compare_to"])
+        other = _compared_scope(scope, params)
+        if other is not None and name in FIGURES:
             data["comparison"] = render.as_plain(compare(name, other, scope))
         return Response(data)
+
+
+def _compared_scope(scope: Scope, params: dict[str, Any]) -> Scope | None:
+    """The period or segment to compare with, when one is asked."""
+    segment = {d: params[f"compare_{d}"] for d in DIMENSIONS if params.get(f"compare_{d}")}
+    if not segment and not params.get("compare_from"):
+        return None
+    other = scope.with_(filters={**scope.filters, **segment})
+    if params.get("compare_from"):
+        other = other.with_(start=params["compare_from"], end=params["compare_to"])
+    return other
 
 
 def _download(name: str, table: Any, kind: str) -> HttpResponse:

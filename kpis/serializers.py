@@ -41,6 +41,11 @@ class KpiQueryInputSerializer(serializers.Serializer):
             fields[name] = serializers.CharField(
                 required=False, help_text=_("Only these values (comma-separated).")
             )
+        for name in DIMENSIONS:
+            fields[f"compare_{name}"] = serializers.CharField(
+                required=False,
+                help_text=_("Compare with this segment instead (same period unless compare_from)."),
+            )
         return fields
 
     def validate_by(self, value: str) -> list[str]:
@@ -83,7 +88,9 @@ class KpiOutputSerializer(serializers.Serializer):
     comparison = TableOutputSerializer(
         required=False,
         help_text=_(
-            "With compare_from/compare_to: per segment and figure, the change from the second "
-            "period to this one, the test used, its p-value and whether it is significant at 95 %."
+            "With compare_from/compare_to (another period) or compare_<dimension> (another "
+            "segment, e.g. compare_channel=email): per segment and figure, the change from the "
+            "compared one to this one, the test used, its p-value and whether it is significant "
+            "at 95 %."
         ),
     )

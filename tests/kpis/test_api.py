@@ -95,6 +95,17 @@ def test_a_comparison_names_its_test_and_says_whether_the_change_is_significant(
     assert all(row[-1] is False for row in comparison["rows"])
 
 
+def test_a_segment_can_be_compared_with_another_in_the_same_period(quality_manager, history):
+    response = quality_manager.get(
+        URL.format("satisfaction"), {**PERIOD, "channel": "phone", "compare_channel": "email"}
+    )
+
+    comparison = response.json()["comparison"]
+    csat = dict(zip(comparison["columns"], comparison["rows"][1], strict=True))
+    assert (csat["figure"], csat["difference"]) == ("csat_pct", -50.0)  # phone 50 % vs email 100 %
+    assert csat["significant"] is False
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
