@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -34,8 +35,15 @@ PHONE = {"width": 390, "height": 844}
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture(scope="module")
-def chromium():
+@pytest.fixture
+def page(live_server, transactional_db):
+    """A phone-sized page in a fresh headless Chromium, started after the test database.
+
+    Playwright's sync API runs an event loop in this thread, and Django then hands out a
+    separate database connection for it: starting the browser only once the test database is
+    set up, and closing that connection before the test database is flushed, keeps the two
+    apart (and the flush sees the test's rows).
+    """
     if not os.path.exists(CHROMIUM):
         _missing(f"no Chromium at {CHROMIUM}")
     try:
@@ -43,22 +51,19 @@ def chromium():
     except ImportError:
         _missing("playwright is not installed (pip install -e '.[dev]')")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    # Playwright's sync API keeps an event loop in this thread, which Django takes for async
-    # code; the tests' own ORM calls are plain synchronous code all the same.
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        # The tests' own ORM calls are plain synchronous code all the same.
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport=PHONE, device_scale_factor=1)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+        context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            connections.close_all()
 
 
 def shot(page, name: str) -> None:
