@@ -352,3 +352,30 @@ def test_expiry_moves_sent_invitations_past_their_date_once():
     fresh.refresh_from_db()
     assert old.status == InvitationStatus.EXPIRED
     assert fresh.status == InvitationStatus.SENT
+
+
+def test_serialized_fast_path_is_the_message_the_backend_would_send():
+    from surveys.delivery.messages import Links, email_bytes, invitation_email
+
+    for language in ("fr", "en"):
+        invitation = pending(language=language)
+        message = invitation_email(invitation, Links("answer-token-1", "unsub-token-2"))
+
+        fast = message_from_string(email_bytes(message).decode())
+        slow = message_from_string(message.message().as_bytes(linesep="\r\n").decode())
+
+        assert fast["Message-ID"] != slow["Message-ID"]
+        assert fast["Date"]
+        for header in ("Message-ID", "Date"):
+            del fast[header], slow[header]
+
+        def unfolded(message):
+            # Headers may be folded at other places; the boundary is random per serialization.
+            return [(k, " ".join(v.split())) for k, v in message.items() if k != "Content-Type"]
+
+        assert unfolded(fast) == unfolded(slow)
+        fast_parts = [(p.get_content_type(), p.get_payload(decode=True)) for p in fast.walk()]
+        slow_parts = [(p.get_content_type(), p.get_payload(decode=True)) for p in slow.walk()]
+        assert fast_parts == slow_parts
+        assert b"answer-token-1" in fast_parts[1][1] and b"answer-token-1" in fast_parts[2][1]
+        assert fast["To"] == invitation.customer.email
