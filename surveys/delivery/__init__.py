@@ -23,4 +23,7 @@ may or may not have reached the provider. Releasing that claim marks the row `se
 note in `last_error` rather than sending it again: at most once, never twice. A connection that
 drops after the server has taken a message but before it has said so is the other blind spot;
 that row goes back to pending, so for it delivery is at least once, as with any SMTP client.
+The per-email commits are not flushed to disk one by one (sending.py says why): a crash of
+PostgreSQL itself, not of a worker, can lose the last ~0.6 s of them and resend what they
+covered, unless INVITATION_DURABLE_STAMPS is on.
 """
