@@ -1,7 +1,7 @@
 """The home page, the login page and the base layout."""
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from tests.factories import ContactFactory, TicketFactory
@@ -47,8 +47,8 @@ def test_home_shows_the_headline_counts(client, member, django_assert_num_querie
     ContactFactory(ticket=ticket, customer=ticket.customer)
     ContactFactory(ticket=ticket, customer=ticket.customer, direction="outbound")
 
-    # Session and user, then one query each for contacts, tickets and survey answers.
-    with django_assert_num_queries(5):
+    # Session, user and groups, then one query each for contacts, tickets and survey answers.
+    with django_assert_num_queries(6):
         response = client.get(reverse("home"))
 
     overview = response.context["overview"]
@@ -64,6 +64,14 @@ def test_home_links_to_the_admin_for_staff_only(client, member):
     member.save()
 
     assert reverse("admin:index") in client.get(reverse("home")).content.decode()
+
+
+def test_home_links_to_the_dashboard_for_quality_managers_only(client, member):
+    assert reverse("dashboard") not in client.get(reverse("home")).content.decode()
+
+    member.groups.add(Group.objects.get_or_create(name="quality_managers")[0])
+
+    assert reverse("dashboard") in client.get(reverse("home")).content.decode()
 
 
 def test_home_speaks_english_after_switching(client, member):
