@@ -27,8 +27,13 @@ from django.db import connection
 _SCOPE_CHUNK = 500
 
 _ORDER = "started_at, length(external_id), external_id"
-# Public for set-based writers (the CSV import) that compute the same facts before inserting.
+# Public for set-based writers (the CSV import) that compute the same facts before inserting,
+# with the same PostgreSQL expressions: over an ordered inbound contact with prev_at / next_at,
+# and for a contact c coming back after a ticket t.
 CONTACT_ORDER = _ORDER
+PG_IS_REPEAT = "COALESCE(started_at <= prev_at + %(window)s, false)"
+PG_IS_FOLLOWED = "COALESCE(next_at <= started_at + %(window)s, false)"
+PG_COMES_BACK = "c.started_at > t.solved_at AND c.started_at <= t.solved_at + %(window)s"
 
 
 def fcr_window() -> timedelta:
@@ -87,8 +92,8 @@ class _PostgresSQL:
             WINDOW w AS (PARTITION BY customer_id, reason ORDER BY {_ORDER})
         ), facts AS (
             SELECT id, prev_id,
-                   COALESCE(started_at <= prev_at + %(window)s, false) AS rep,
-                   COALESCE(next_at <= started_at + %(window)s, false) AS fol
+                   {PG_IS_REPEAT} AS rep,
+                   {PG_IS_FOLLOWED} AS fol
             FROM ordered
         )
         UPDATE tickets_contact AS c
@@ -117,8 +122,7 @@ class _PostgresSQL:
                         SELECT 1 FROM tickets_contact AS c
                         WHERE c.customer_id = t.customer_id AND c.reason = t.reason
                           AND c.direction = 'inbound'
-                          AND c.started_at > t.solved_at
-                          AND c.started_at <= t.solved_at + %(window)s
+                          AND {PG_COMES_BACK}
                    )) AS back
             FROM tickets_ticket AS t
             LEFT JOIN ranked AS r ON r.ticket_id = t.id AND r.rn = 1

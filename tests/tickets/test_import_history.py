@@ -156,6 +156,31 @@ def test_postgres_computes_the_facts_before_inserting_so_a_refresh_changes_nothi
     assert computed["tickets"]["t1"] == (2, "1", True)
 
 
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_postgres_facts_of_the_reference_history_need_no_refresh(postgres, reference_dir):
+    import_history(reference_dir)
+    computed = facts()
+
+    facts_refresh()
+
+    assert facts() == computed
+
+
+@pytest.mark.django_db
+def test_an_import_into_a_known_history_refreshes_the_facts_it_changes(tmp_path):
+    import_history(history(tmp_path))
+    later = CONTACTS_HEADER + "9,,c1,phone,billing,,,inbound,2024-03-03T09:00:00Z,,,\n"
+    (tmp_path / "more").mkdir()
+    more = history(tmp_path / "more", contacts=later, tickets=TICKETS_HEADER)
+
+    import_history(more)
+
+    assert facts()["contacts"]["1"] == (False, True, None)
+    assert facts()["contacts"]["9"] == (True, False, "1")
+    assert facts()["tickets"]["t1"] == (1, "1", True)
+
+
 # --- Small histories --------------------------------------------------------------------------
 
 

@@ -23,7 +23,14 @@ TICKETS = Format(
 
 def _contact_times(row: tuple[Any, ...]) -> tuple[str, str] | None:
     started, answered = row[8], row[9]
-    if answered and parse_time(answered) < parse_time(started):  # type: ignore[operator]
+    if not answered:
+        return None
+    # Times of the same length without fractions compare as text, in the same order.
+    if len(started) == len(answered) == 20:
+        early = answered < started
+    else:
+        early = parse_time(answered) < parse_time(started)  # type: ignore[operator]
+    if early:
         return "answered_at", _("answered before it started (%(answered)s < %(started)s).") % {
             "answered": answered,
             "started": started,

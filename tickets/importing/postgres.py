@@ -14,13 +14,15 @@
    per table: a row sent again unchanged is not written.
 """
 
+import csv
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from django.db import connection, models
 
-from ..facts import CONTACT_ORDER, fcr_window
+from ..facts import CONTACT_ORDER, PG_COMES_BACK, PG_IS_FOLLOWED, PG_IS_REPEAT, fcr_window
 from ..models import Agent, Customer, Team
 from .csv_rows import Format, RowError, RowReader, raw_text
 from .formats import CONTACTS, TICKETS
@@ -90,9 +92,10 @@ class PostgresImport:
         self.execute(
             f"""
             INSERT INTO {table} (external_id, {columns})
-            SELECT DISTINCT n.external_id, {marks} FROM ({external_ids_sql}) AS n
-            WHERE n.external_id IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM {table} AS e WHERE e.external_id = n.external_id)
+            SELECT n.external_id, {marks}
+            FROM (SELECT external_id FROM ({external_ids_sql}) AS named
+                  WHERE external_id IS NOT NULL GROUP BY external_id) AS n
+            WHERE NOT EXISTS (SELECT 1 FROM {table} AS e WHERE e.external_id = n.external_id)
             ON CONFLICT (external_id) DO NOTHING
             """,
             defaults,
@@ -138,6 +141,8 @@ class PostgresImport:
         self.execute("SET LOCAL synchronous_commit = off")
         # The facts' window functions and the upserts' hash joins sort a row per contact.
         self.execute("SET LOCAL work_mem = '256MB'")
+        # JIT compiling these one-off statements costs more (up to a second each) than it saves.
+        self.execute("SET LOCAL jit = off")
         for item in self.files:
             self._stage(item if isinstance(item, Format) else item.format)
 
@@ -151,12 +156,19 @@ class PostgresImport:
         )
         self.entities_ensure(
             Customer,
+            # UNION ALL and GROUP BY hash; a UNION would sort by text, in the collation's order.
             "SELECT customer_id AS external_id FROM import_tickets"
-            " UNION SELECT customer_id FROM import_contacts",
+            " UNION ALL SELECT customer_id FROM import_contacts",
         )
         self.entities_ensure(Team, "SELECT team AS external_id FROM import_contacts")
         self.entities_ensure(Agent, "SELECT agent_id AS external_id FROM import_contacts")
         self._agents_teams()
+        for model in (Customer, Team, Agent):
+            self.execute(f"ANALYZE {model._meta.db_table}")
+        [(self.history_was_empty,)] = self.execute(
+            "SELECT NOT EXISTS (SELECT 1 FROM tickets_contact)"
+            " AND NOT EXISTS (SELECT 1 FROM tickets_ticket)"
+        )
         self._resolve()
         self._facts()
         self._tickets_upsert()
@@ -180,12 +192,27 @@ class PostgresImport:
         reader = RowReader(
             path, fmt, self.rejects, self.progress(fmt, path) if self.progress else None
         )
-        with connection.cursor() as cursor:
-            copy_sql = f"COPY {table} (line, {', '.join(fmt.names)}) FROM STDIN"
-            with cursor.cursor.copy(copy_sql) as copy:
-                for row in reader:
-                    copy.write_row((row.line, *row.values))
-        # Temporary tables are not analyzed automatically; the upserts' plans need row counts.
+        copy_sql = f"COPY {table} (line, {', '.join(fmt.names)}) FROM STDIN (FORMAT csv)"
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            # Plain lines go as read, after their line number; the others (quoted fields) are
+            # written again from their checked values. Sent in blocks of a few hundred KB.
+            block: list[str] = []
+            quoted = io.StringIO()
+            writer = csv.writer(quoted, lineterminator="\n")
+            for row in reader:
+                if row.text is not None:
+                    block.append(f"{row.line},{row.text}\n")
+                else:
+                    writer.writerow((row.line, *row.values))
+                    block.append(quoted.getvalue())
+                    quoted.seek(0)
+                    quoted.truncate()
+                if len(block) >= 4096:
+                    copy.write("".join(block))
+                    block.clear()
+            copy.write("".join(block))
+        # Temporary tables are never analyzed automatically; without row counts the planner
+        # picks sort-based joins that cost several times the hash joins.
         self.execute(f"ANALYZE {table}")
 
     def _agents_teams(self) -> None:
@@ -193,9 +220,9 @@ class PostgresImport:
         self.execute(
             """
             UPDATE tickets_agent AS a SET team_id = tm.id
-            FROM (SELECT DISTINCT ON (agent_id) agent_id, team FROM import_contacts
-                  WHERE agent_id IS NOT NULL AND team IS NOT NULL
-                  ORDER BY agent_id, line) AS f
+            FROM (SELECT agent_id, min(line) AS line FROM import_contacts
+                  WHERE agent_id IS NOT NULL AND team IS NOT NULL GROUP BY agent_id) AS first
+            JOIN import_contacts AS f ON f.line = first.line
             JOIN tickets_team AS tm ON tm.external_id = f.team
             WHERE a.external_id = f.agent_id AND a.team_id IS NULL
             """
@@ -209,40 +236,56 @@ class PostgresImport:
         self.execute(
             """
             CREATE TEMPORARY TABLE import_ticket_rows ON COMMIT DROP AS
-            SELECT COALESCE(t.id, nextval(pg_get_serial_sequence('tickets_ticket', 'id')))
+            SELECT COALESCE(t.id, nextval(%(tickets)s::regclass))
                        AS id,
                    t.solved_at AS old_solved_at, t.customer_id AS old_customer_id,
                    s.ticket_id AS external_id, cu.id AS customer_id, s.reason, s.priority,
                    s.created_at::timestamptz AS created_at, s.solved_at::timestamptz AS solved_at
-            FROM (SELECT DISTINCT ON (ticket_id) * FROM import_tickets
-                  ORDER BY ticket_id, line DESC) AS s
+            FROM import_tickets AS s
             JOIN tickets_customer AS cu ON cu.external_id = s.customer_id
             LEFT JOIN tickets_ticket AS t ON t.external_id = s.ticket_id
-            """
+            WHERE NOT EXISTS (SELECT 1 FROM import_tickets AS later
+                              WHERE later.ticket_id = s.ticket_id AND later.line > s.line)
+            """,
+            self._sequences(),
         )
         self.execute(
             """
             CREATE TEMPORARY TABLE import_contact_rows ON COMMIT DROP AS
-            SELECT COALESCE(c.id, nextval(pg_get_serial_sequence('tickets_contact', 'id')))
+            SELECT COALESCE(c.id, nextval(%(contacts)s::regclass))
                        AS id,
                    c.customer_id AS old_customer_id,
-                   s.contact_id AS external_id, COALESCE(it.id, t.id) AS ticket_id,
+                   s.contact_id AS external_id,
+                   COALESCE(it.id, (SELECT t.id FROM tickets_ticket AS t
+                                    WHERE t.external_id = s.ticket_id)) AS ticket_id,
                    cu.id AS customer_id, s.channel, s.reason, a.id AS agent_id, tm.id AS team_id,
                    s.direction, s.started_at::timestamptz AS started_at,
                    s.answered_at::timestamptz AS answered_at, s.ended_at::timestamptz AS ended_at,
                    s.handle_seconds::integer AS handle_seconds
-            FROM (SELECT DISTINCT ON (contact_id) * FROM import_contacts
-                  ORDER BY contact_id, line DESC) AS s
+            FROM import_contacts AS s
             JOIN tickets_customer AS cu ON cu.external_id = s.customer_id
             LEFT JOIN import_ticket_rows AS it ON it.external_id = s.ticket_id
-            LEFT JOIN tickets_ticket AS t ON t.external_id = s.ticket_id AND it.id IS NULL
             LEFT JOIN tickets_agent AS a ON a.external_id = s.agent_id
             LEFT JOIN tickets_team AS tm ON tm.external_id = s.team
             LEFT JOIN tickets_contact AS c ON c.external_id = s.contact_id
-            """
+            WHERE NOT EXISTS (SELECT 1 FROM import_contacts AS later
+                              WHERE later.contact_id = s.contact_id AND later.line > s.line)
+            """,
+            self._sequences(),
         )
         self.execute("ANALYZE import_ticket_rows")
         self.execute("ANALYZE import_contact_rows")
+
+    @staticmethod
+    def _sequences() -> dict[str, str]:
+        # Looked up once: pg_get_serial_sequence() in the SELECT would run for every row.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_serial_sequence('tickets_ticket', 'id'),"
+                " pg_get_serial_sequence('tickets_contact', 'id')"
+            )
+            [(tickets, contacts)] = cursor.fetchall()
+        return {"tickets": tickets, "contacts": contacts}
 
     def _facts(self) -> None:
         """tickets.facts' definitions, over the inbound contacts as they will be after the import:
@@ -273,11 +316,7 @@ class PostgresImport:
                 FROM import_inbound
                 WINDOW w AS (PARTITION BY customer_id, reason ORDER BY {CONTACT_ORDER})
             )
-            SELECT id, prev_id,
-                   COALESCE(prev_at < started_at
-                            AND started_at <= prev_at + %(window)s, false) AS rep,
-                   COALESCE(next_at > started_at
-                            AND next_at <= started_at + %(window)s, false) AS fol
+            SELECT id, prev_id, {PG_IS_REPEAT} AS rep, {PG_IS_FOLLOWED} AS fol
             FROM ordered
             """,
             window,
@@ -291,13 +330,12 @@ class PostgresImport:
             """
         )
         self.execute(
-            """
+            f"""
             CREATE TEMPORARY TABLE import_ticket_back ON COMMIT DROP AS
             SELECT DISTINCT t.id
             FROM import_ticket_rows AS t
             JOIN import_inbound AS c ON c.customer_id = t.customer_id AND c.reason = t.reason
-            WHERE t.solved_at IS NOT NULL
-              AND c.started_at > t.solved_at AND c.started_at <= t.solved_at + %(window)s
+            WHERE t.solved_at IS NOT NULL AND {PG_COMES_BACK}
             """,
             window,
         )
@@ -387,9 +425,13 @@ class PostgresImport:
         self.outcome.contacts_created, self.outcome.contacts_updated = created, updated
 
     def _touched_customers(self) -> None:
-        """Customers whose facts may change: those of every written ticket and contact."""
+        """Customers whose facts may change: those of every written ticket and contact.
+
+        None of them when the history was empty before: the facts computed before inserting saw
+        every contact there is, so they are exact and a refresh would only read them again.
+        """
         outcome = self.outcome
-        if not (
+        if self.history_was_empty or not (
             outcome.contacts_created
             or outcome.contacts_updated
             or outcome.counts(TICKETS).created
@@ -399,13 +441,14 @@ class PostgresImport:
             return
         rows = self.execute(
             """
-            SELECT customer_id FROM import_contact_rows
-            UNION SELECT old_customer_id FROM import_contact_rows
-            UNION SELECT customer_id FROM import_ticket_rows
-            UNION SELECT old_customer_id FROM import_ticket_rows
-            LIMIT %s
+            SELECT id FROM (
+                SELECT customer_id AS id FROM import_contact_rows
+                UNION SELECT old_customer_id FROM import_contact_rows
+                UNION SELECT customer_id FROM import_ticket_rows
+                UNION SELECT old_customer_id FROM import_ticket_rows
+            ) AS touched WHERE id IS NOT NULL LIMIT %s
             """,
             [FULL_REFRESH_FROM + 1],
         )
-        ids = {r[0] for r in rows if r[0] is not None}
+        ids = {r[0] for r in rows}
         outcome.customers = None if len(ids) > FULL_REFRESH_FROM else ids

@@ -1,0 +1,155 @@
+"""Time `import_history` on PostgreSQL against a bare COPY of the same contacts.csv (a benchmark,
+not a test).
+
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecoute_bench_import \\
+        .venv/bin/python bench/import.py --contacts 1000000 [--seed 1] [--again] [--profile]
+
+The database named by DATABASE_URL must have "bench" in its name: it is dropped and created afresh,
+then migrated. The history is written once by `generate_history` into --data (default
+<temp dir>/ecoute-bench-import-<contacts>-<seed>) and reused by later runs. Prints the bare COPY
+time (contacts.csv into a table with the same columns and types, no index, no constraint), the
+import time, rows/s and the ratio; --again imports the same files a second time (nothing to
+write); --profile lists the SQL statements that took more than 0.2 s.
+"""
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django
+
+django.setup()
+
+import psycopg  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+BARE_TABLE = """
+    CREATE TABLE bench_bare_contacts (
+        contact_id text, ticket_id text, customer_id text, channel text, reason text,
+        agent_id text, team text, direction text, started_at timestamptz,
+        answered_at timestamptz, ended_at timestamptz, handle_seconds integer
+    )
+"""
+
+
+def fresh_database() -> None:
+    settings = connection.settings_dict
+    name = settings["NAME"]
+    if connection.vendor != "postgresql" or "bench" not in name:
+        sys.exit('DATABASE_URL must name a PostgreSQL database with "bench" in its name.')
+    connection.close()
+    params = {
+        "host": settings["HOST"] or None,
+        "port": settings["PORT"] or None,
+        "user": settings["USER"] or None,
+        "password": settings["PASSWORD"] or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    call_command("migrate", verbosity=0)
+
+
+def generated(directory: Path, contacts: int, seed: int) -> Path:
+    if not (directory / "contacts.csv").exists():
+        print(f"generating {contacts:,} contacts into {directory} ...", flush=True)
+        started = time.perf_counter()
+        call_command("generate_history", str(directory), contacts=contacts, seed=seed)
+        print(f"  generated in {time.perf_counter() - started:.1f} s")
+    return directory
+
+
+def bare_copy(contacts_csv: Path) -> float:
+    """Seconds a plain COPY of contacts.csv into an unindexed table takes."""
+    with connection.cursor() as cursor:
+        cursor.execute(BARE_TABLE)
+        started = time.perf_counter()
+        copy_sql = "COPY bench_bare_contacts FROM STDIN (FORMAT csv, HEADER true)"
+        with cursor.cursor.copy(copy_sql) as copy, contacts_csv.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_bare_contacts")
+    return elapsed
+
+
+@contextmanager
+def statements_over(seconds: float, enabled: bool):
+    """Print every SQL statement slower than `seconds`."""
+    slow: list[tuple[float, str]] = []
+
+    def timer(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            elapsed = time.perf_counter() - started
+            if elapsed > seconds:
+                slow.append((elapsed, " ".join(sql.split())[:110]))
+
+    if not enabled:
+        yield
+        return
+    with connection.execute_wrapper(timer):
+        yield
+    for elapsed, sql in slow:
+        print(f"  {elapsed:6.2f} s  {sql}")
+
+
+def line_count(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(1 for _ in f) - 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--data", type=Path)
+    parser.add_argument("--again", action="store_true", help="import the same files twice")
+    parser.add_argument("--profile", action="store_true", help="list statements over 0.2 s")
+    args = parser.parse_args()
+    data = args.data or Path(tempfile.gettempdir()) / (
+        f"ecoute-bench-import-{args.contacts}-{args.seed}"
+    )
+
+    fresh_database()
+    generated(data, args.contacts, args.seed)
+    rows = {p.name: line_count(p) for p in sorted(data.glob("*.csv"))}
+    contacts = rows["contacts.csv"]
+    total = sum(rows.values())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        [(version,)] = cursor.fetchall()
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; {version}")
+    print("files: " + ", ".join(f"{name} {n:,} lines" for name, n in rows.items()))
+
+    copy_seconds = bare_copy(data / "contacts.csv")
+    copy_rate = contacts / copy_seconds
+    print(f"bare COPY of contacts.csv: {copy_seconds:.1f} s ({copy_rate:,.0f} rows/s)")
+
+    runs = 2 if args.again else 1
+    for run in range(1, runs + 1):
+        with statements_over(0.2, args.profile):
+            started = time.perf_counter()
+            call_command("import_history", str(data), stdout=open(os.devnull, "w"))  # noqa: SIM115
+            seconds = time.perf_counter() - started
+        label = "import_history" if run == 1 else "import_history again (nothing changes)"
+        print(
+            f"{label}: {seconds:.1f} s, {contacts / seconds:,.0f} contacts/s, "
+            f"{total / seconds:,.0f} rows/s over the five files; "
+            f"{seconds / copy_seconds:.1f}x the bare COPY"
+        )
+
+
+if __name__ == "__main__":
+    main()
