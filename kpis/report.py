@@ -19,6 +19,7 @@ from tickets.models import Contact, Ticket
 
 from .queries import KPIS
 from .queries.base import Table, build_table, collapse, grouped
+from .queries.perception import perception_gap
 from .scope import Scope
 
 
@@ -148,6 +149,7 @@ class _Family:
     dimensions: dict[str, Any]
     # (kpi, aggregates, columns, figures, cuts)
     measures: tuple[tuple[str, dict[str, Any], list[str], Callable, tuple[str, ...]], ...]
+    by: tuple[str, ...] = ("channel",)  # the scan's cut, besides the month
 
 
 def _families() -> list[_Family]:
@@ -188,8 +190,9 @@ def _families() -> list[_Family]:
             satisfaction.DIMENSIONS,
             (
                 ("satisfaction", satisfaction.AGGREGATES, satisfaction.COLUMNS,
-                 satisfaction.figures, ("overall", "month", "channel")),
+                 satisfaction.figures, ("overall", "month", "channel", "agent")),
             ),
+            by=("channel", "agent"),
         ),
     ]  # fmt: skip
 
@@ -198,11 +201,11 @@ def _derived_sections(
     start: date, end: date, filters: dict[str, str], chosen: set[str] | None
 ) -> dict[str, Table]:
     """The overall, by-month and by-channel sections, summed from one scan per family."""
-    fine = Scope(start, end, "month", ("channel",), filters)
     cuts = {
         "overall": (Scope(start, end, None, (), filters), ()),
         "month": (Scope(start, end, "month", (), filters), (0,)),
         "channel": (Scope(start, end, None, ("channel",), filters), (1,)),
+        "agent": (Scope(start, end, None, ("agent",), filters), (2,)),
     }
     tables: dict[str, Table] = {}
     for family in _families():
@@ -214,7 +217,7 @@ def _derived_sections(
             aggregates.update(measure_aggregates)
         groups = grouped(
             family.queryset(),
-            fine,
+            Scope(start, end, "month", family.by, filters),
             date_field=family.date_field,
             dimensions=family.dimensions,
             aggregates=aggregates,
@@ -224,11 +227,16 @@ def _derived_sections(
             for cut in wanted:
                 scope, keep = cuts[cut]
                 coarse = collapse(groups, keep, scope, measure_aggregates)
-                if cut == "channel":  # a segment shows when it has rows for this KPI, as scanned
+                if cut in ("channel", "agent"):  # a segment shows when it has rows, as scanned
                     coarse = [(k, c) for k, c in coarse if any(c.values())]
-                tables[f"{kpi}_{'overall' if cut == 'overall' else 'by_' + cut}"] = build_table(
-                    scope, coarse, columns, figures
-                )
+                name = "overall" if cut == "overall" else "by_" + cut
+                tables[f"{kpi}_{name}"] = build_table(scope, coarse, columns, figures)
+        if family.by == ("channel", "agent") and (chosen is None or "perception_gap" in chosen):
+            # Customers' CSAT per agent comes from the same scan; agents' own ratings are read.
+            scope, keep = cuts["agent"]
+            csat = collapse(groups, keep, scope, ["csat_n", "csat_good", "csat_sum"])
+            csat = [(key, c) for key, c in csat if c["csat_n"]]  # as scanning CSAT answers
+            tables["csat_gap_by_agent"] = perception_gap(scope, csat=csat)
     return tables
 
 

@@ -32,8 +32,15 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def perception_gap(scope: Scope) -> Table:
-    """Agent-perceived satisfaction minus customer CSAT, per agent unless cut by team."""
+Groups = list[tuple[tuple[Any, ...], dict[str, int]]]
+
+
+def perception_gap(scope: Scope, csat: Groups | None = None) -> Table:
+    """Agent-perceived satisfaction minus customer CSAT, per agent unless cut by team.
+
+    `csat`: the customers' side already counted by the satisfaction query (csat_n, csat_good,
+    csat_sum per group of this scope), as the full report does; read here otherwise.
+    """
     if "agent" not in scope.by and "team" not in scope.by:
         scope = scope.with_(by=(*scope.by, "agent"))
     agents = grouped(
@@ -47,17 +54,23 @@ def perception_gap(scope: Scope) -> Table:
             "agent_sum": Sum("score"),
         },
     )
-    customers = grouped(
-        Response.objects.filter(kind=SurveyKind.CSAT),
-        scope,
-        date_field="responded_at",
-        dimensions=RESPONSE_DIMENSIONS,
-        aggregates={
-            "customer_n": Count("id"),
-            "customer_good": Count("id", filter=Q(score__gte=4)),
-            "customer_sum": Sum("score"),
-        },
-    )
+    if csat is None:
+        customers = grouped(
+            Response.objects.filter(kind=SurveyKind.CSAT),
+            scope,
+            date_field="responded_at",
+            dimensions=RESPONSE_DIMENSIONS,
+            aggregates={
+                "customer_n": Count("id"),
+                "customer_good": Count("id", filter=Q(score__gte=4)),
+                "customer_sum": Sum("score"),
+            },
+        )
+    else:
+        customers = [
+            (key, {"customer_" + name: c["csat_" + name] for name in ("n", "good", "sum")})
+            for key, c in csat
+        ]
     merged: dict[tuple[Any, ...], dict[str, int]] = {}
     for key, counts in [*agents, *customers]:
         merged.setdefault(key, {}).update(counts)

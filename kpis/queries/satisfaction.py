@@ -28,6 +28,7 @@ AGGREGATES = {
     "detractors": Count("id", filter=NPS & Q(score__lte=6)),
     "csat_n": Count("id", filter=CSAT),
     "csat_good": Count("id", filter=CSAT & Q(score__gte=4)),
+    "csat_sum": Sum("score", filter=CSAT),
     "ces_n": Count("id", filter=CES),
     "ces_sum": Sum("score", filter=CES),
     "ces_squares": Sum(F("score") * F("score"), filter=CES),
