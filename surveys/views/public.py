@@ -143,7 +143,8 @@ def _scale(invitation: Invitation, selected: int | None) -> dict:
         "high": high,
         "low_words": words.get(low, ""),
         "high_words": words.get(high, ""),
-        "wide": high - low >= 7,
+        # Eleven buttons do not fit one row on a phone: two rows there, one on wider screens.
+        "wide": high - low >= 10,
         "choices": [
             {"value": n, "words": words.get(n, ""), "checked": n == selected}
             for n in range(low, high + 1)
