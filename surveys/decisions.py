@@ -317,14 +317,18 @@ def _asked_state(
 
 def _cancel_superseded_by(created: list[int]) -> int:
     """Cancel pending invitations about earlier contacts of customers who just came back."""
-    newer = Contact.objects.filter(
-        pk__in=created,
-        direction=Direction.INBOUND,
-        customer_id=OuterRef("customer_id"),
-        started_at__gt=OuterRef("contact__started_at"),
+    inbound = Contact.objects.filter(pk__in=created, direction=Direction.INBOUND)
+    newer = inbound.filter(
+        customer_id=OuterRef("customer_id"), started_at__gt=OuterRef("contact__started_at")
     )
     return (
-        Invitation.objects.filter(status=InvitationStatus.PENDING, contact__isnull=False)
+        # Narrowed by customer first, so that the index on (customer, created_at) does the work
+        # however many invitations are pending elsewhere.
+        Invitation.objects.filter(
+            customer_id__in=inbound.values("customer_id"),
+            status=InvitationStatus.PENDING,
+            contact__isnull=False,
+        )
         .filter(Exists(newer))
         .update(status=InvitationStatus.CANCELLED, skip_reason=SkipReason.RECONTACTED)
     )
