@@ -138,11 +138,16 @@ def _question(invitation: Invitation, language: str) -> str:
 def _scale(invitation: Invitation, selected: int | None) -> dict:
     low, high = invitation.questionnaire.scale
     words = SCALE_WORDS.get(invitation.questionnaire.kind, {})
+    rows = all(n in words for n in range(low, high + 1))
     return {
         "low": low,
         "high": high,
         "low_words": words.get(low, ""),
         "high_words": words.get(high, ""),
+        # Every step has words (CSAT): one labelled row each. Otherwise a grid of numbers with
+        # the ends' words under it.
+        "rows": rows,
+        "show_ends": bool(words) and not rows,
         # Eleven buttons do not fit one row on a phone: two rows there, one on wider screens.
         "wide": high - low >= 10,
         "choices": [
