@@ -3,6 +3,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from .models import Agent, Contact, Customer, Team, Ticket
 from .tokens import ApiToken, api_tokens_revoke
 
 
@@ -45,3 +46,69 @@ class ApiTokenAdmin(admin.ModelAdmin):
         count = api_tokens_revoke(queryset)
         message = ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)
         self.message_user(request, message % {"count": count})
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "name", "lead_email"]
+    search_fields = ["external_id", "name", "lead_email"]
+
+
+@admin.register(Agent)
+class AgentAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "name", "team", "user"]
+    list_filter = ["team"]
+    search_fields = ["external_id", "name", "email", "user__username"]
+    list_select_related = ["team", "user"]
+    autocomplete_fields = ["team", "user"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "email", "phone", "language", "opted_out_at"]
+    list_filter = ["language", ("opted_out_at", admin.EmptyFieldListFilter)]
+    search_fields = ["external_id", "email", "phone"]
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    fields = ["external_id", "channel", "direction", "agent", "started_at", "is_repeat"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = [
+        "external_id", "customer", "reason", "priority", "created_at", "solved_at",
+        "inbound_count", "recontact_in_window",
+    ]  # fmt: skip
+    list_filter = ["priority", "reason", ("solved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["external_id", "customer__external_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["customer"]
+    raw_id_fields = ["customer"]
+    readonly_fields = ["inbound_count", "first_inbound_contact", "recontact_in_window"]
+    inlines = [ContactInline]
+    # Counting millions of rows on every page costs more than it tells.
+    show_full_result_count = False
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = [
+        "external_id", "ticket", "customer", "channel", "reason", "direction", "agent",
+        "started_at", "is_repeat",
+    ]  # fmt: skip
+    list_filter = ["channel", "direction", "is_repeat", "followed_in_window", "team"]
+    search_fields = ["external_id", "ticket__external_id", "customer__external_id"]
+    date_hierarchy = "started_at"
+    list_select_related = ["ticket", "customer", "agent"]
+    raw_id_fields = ["ticket", "customer", "agent", "team"]
+    readonly_fields = ["previous_contact", "is_repeat", "followed_in_window"]
+    show_full_result_count = False
