@@ -556,3 +556,43 @@ def test_solved_tickets_are_decided_in_a_fixed_number_of_queries(django_assert_m
         decisions.invitations_decide_for_tickets([t.pk for t in tickets])
 
     assert Invitation.objects.filter(status="pending").count() == 200
+
+
+# --- Wiring ---------------------------------------------------------------------------------
+
+
+def test_contacts_posted_to_the_api_are_decided_in_the_same_request():
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    from tickets.tokens import api_token_create
+
+    PolicyFactory()
+    _token, raw = api_token_create(name="Helpdesk", user=User.objects.create_user("bot"))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    started = timezone.now() - timedelta(minutes=20)
+
+    response = client.post(
+        "/api/v1/contacts/",
+        {
+            "contact_id": "API-1",
+            "ticket_id": "T-API-1",
+            "customer_id": "CU-API",
+            "customer_email": "cu-api@example.com",
+            "channel": "chat",
+            "reason": "billing",
+            "agent_id": "A-1",
+            "team": "lyon",
+            "direction": "inbound",
+            "started_at": started.isoformat(),
+            "answered_at": (started + timedelta(seconds=30)).isoformat(),
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    invitation = only_invitation()
+    assert invitation.status == InvitationStatus.PENDING
+    assert invitation.contact.external_id == "API-1"
+    assert invitation.agent.external_id == "A-1"
