@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Parallel workers for the suite; each gets its own test database.
 TEST_WORKERS ?= 2
 
-.PHONY: help venv install install-dev demo serve test lint format check-migrations messages clean
+.PHONY: help install install-dev demo test lint format messages compile-messages clean
 
 help:
 	@echo "make demo   - set up, load a sample history into SQLite, serve on http://127.0.0.1:8000"
@@ -30,12 +30,7 @@ demo: export DEBUG ?= 1
 demo: export DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
 demo: install
 	$(BIN)/python manage.py migrate --noinput
-	@# Translations need gettext's msgfmt; without it the pages show their English source text.
-	@if command -v msgfmt >/dev/null 2>&1; then \
-		$(BIN)/python manage.py compilemessages --ignore=.venv -v 0; \
-	else \
-		echo "msgfmt (gettext) not found: translations not compiled, pages stay in English."; \
-	fi
+	$(MAKE) --no-print-directory compile-messages
 	$(BIN)/python manage.py demo_setup
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
@@ -43,7 +38,7 @@ test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
-	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+	$(MAKE) --no-print-directory compile-messages
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		ALLOWED_HOSTS=ecoute.example.com SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000 \
 		SECURE_HSTS_INCLUDE_SUBDOMAINS=1 SECURE_HSTS_PRELOAD=1 \
@@ -59,8 +54,17 @@ format:
 	$(BIN)/ruff format .
 
 messages:
-	DEBUG=1 $(BIN)/python manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests
-	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+	DEBUG=1 $(BIN)/python manage.py makemessages -l fr -l en --ignore=.venv --ignore=tests --ignore=bench
+	$(MAKE) --no-print-directory compile-messages
+
+# gettext's msgfmt when the machine has it; Babel (installed with Ecoute) otherwise, so that a
+# machine with only Python and make still gets French pages.
+compile-messages:
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; \
+	else \
+		$(BIN)/pybabel -q compile --domain django --directory locale; \
+	fi
 
 clean:
 	rm -rf $(VENV) db.sqlite3
