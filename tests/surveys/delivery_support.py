@@ -114,7 +114,14 @@ class Worker:
     """`celery -A config worker` as a child process in its own process group."""
 
     def __init__(
-        self, env: dict, log: Path, *, pool: str = "solo", concurrency: int = 1, name: str = "w"
+        self,
+        env: dict,
+        log: Path,
+        *,
+        pool: str = "solo",
+        concurrency: int = 1,
+        name: str = "w",
+        queue: str = "",
     ) -> None:
         self.env = env
         self.log = log
@@ -132,6 +139,8 @@ class Worker:
             "-n",
             f"{name}-{os.getpid()}-{time.monotonic_ns()}@%h",
         ]
+        if queue:
+            self.args.append(f"--queues={queue}")
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0, ready=None) -> "Worker":

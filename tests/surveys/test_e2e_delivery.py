@@ -7,6 +7,7 @@ the middle of a batch, restarted: every invitation sent exactly once.
 
 import re
 import time
+import uuid
 from datetime import timedelta
 from email import message_from_bytes
 from email.message import Message
@@ -43,14 +44,19 @@ def database_url() -> str:
 
 @pytest.fixture
 def broker(redis_url, postgres, transactional_db, django_db_serialized_rollback):
-    """A clean broker database: no message left by an earlier run reaches this worker.
+    """Redis, with a queue of this test's own: parallel test runs never take each other's tasks.
 
     Transactional (the worker must see committed rows), with the rows migrations create (the
     default questionnaires) put back after the flush.
     """
-    redis.Redis.from_url(redis_url).flushdb()
-    yield redis_url
-    redis.Redis.from_url(redis_url).flushdb()
+    queue = f"e2e-{uuid.uuid4().hex}"
+
+    def enqueue(ids: list[int], claim: str, kind: str) -> None:
+        """What surveys.tasks._enqueue does, on this test's queue."""
+        tasks.invitations_send_batch.apply_async(args=[ids, claim, kind], queue=queue)
+
+    yield redis_url, queue, enqueue
+    redis.Redis.from_url(redis_url).delete(queue)
     # A killed worker's database session ends when PostgreSQL notices; the test database can
     # only be dropped after that.
     wait_until(lambda: not worker_sessions(), timeout=15, what="worker sessions to end")
@@ -131,8 +137,9 @@ def answer_over_http(links: dict[int, str], chosen: int) -> tuple[httpx.Client, 
 
 
 def test_invitations_go_out_by_a_real_worker_and_are_answered_over_http(
-    broker, live_server, settings, tmp_path
+    broker, live_server, settings
 ):
+    broker_url, queue, enqueue = broker
     settings.SITE_URL = live_server.url
     PolicyFactory(delay_minutes=0, reminder_after_days=3, expire_after_days=7)
     import_history(3)
@@ -143,13 +150,13 @@ def test_invitations_go_out_by_a_real_worker_and_are_answered_over_http(
     with Sink() as sink:
         env = worker_env(
             database_url=database_url(),
-            broker_url=broker,
+            broker_url=broker_url,
             smtp_port=sink.port,
             SITE_URL=live_server.url,
         )
-        worker = Worker(env, ARTIFACTS / "e2e-delivery-worker.log").start()
+        worker = Worker(env, ARTIFACTS / "e2e-delivery-worker.log", queue=queue).start()
         try:
-            assert claims.invitations_dispatch(tasks._enqueue) == 3
+            assert claims.invitations_dispatch(enqueue) == 3
             assert sink.handler.wait_for(3, timeout=30), "the SMTP server got no emails"
             wait_until(
                 lambda: Invitation.objects.filter(status=InvitationStatus.SENT).count() == 3,
@@ -209,6 +216,7 @@ def test_invitations_go_out_by_a_real_worker_and_are_answered_over_http(
 def test_a_worker_killed_mid_batch_then_restarted_sends_each_invitation_exactly_once(
     broker, settings
 ):
+    broker_url, queue, enqueue = broker
     settings.INVITATION_BATCH_SIZE = 10
     invitations = [
         InvitationFactory(
@@ -221,11 +229,11 @@ def test_a_worker_killed_mid_batch_then_restarted_sends_each_invitation_exactly_
     ]
     # A slow server: each message is recorded, then answered 0.2 s later.
     with Sink(delay=0.2) as sink:
-        env = worker_env(database_url=database_url(), broker_url=broker, smtp_port=sink.port)
+        env = worker_env(database_url=database_url(), broker_url=broker_url, smtp_port=sink.port)
         log = ARTIFACTS / "e2e-sigkill-worker.log"
-        worker = Worker(env, log).start()
+        worker = Worker(env, log, queue=queue).start()
         try:
-            claims.invitations_dispatch(tasks._enqueue)
+            claims.invitations_dispatch(enqueue)
             first_batch = sorted(i.pk for i in invitations)[:10]
             first_claim = str(Invitation.objects.get(pk=first_batch[0]).claim)
             assert sink.handler.wait_for(5, timeout=30)
@@ -237,7 +245,7 @@ def test_a_worker_killed_mid_batch_then_restarted_sends_each_invitation_exactly_
             assert list(in_doubt.values_list("pk", flat=True)) == [first_batch[4]]
             assert Invitation.objects.filter(status=InvitationStatus.SENT).count() == 4
 
-            worker = Worker(env, log).start()
+            worker = Worker(env, log, queue=queue).start()
             # The two queued batches go out; the killed one's message is unacknowledged.
             assert sink.handler.wait_for(25, timeout=30)
             wait_until(
@@ -249,14 +257,14 @@ def test_a_worker_killed_mid_batch_then_restarted_sends_each_invitation_exactly_
             released = claims.claims_release_stale(lease=timedelta(0))
             assert (released["released"], released["unconfirmed"]) == (5, 1)
             # ...and claims the rest again.
-            assert claims.invitations_dispatch(tasks._enqueue) == 5
+            assert claims.invitations_dispatch(enqueue) == 5
             wait_until(
                 lambda: Invitation.objects.filter(status=InvitationStatus.SENT).count() == 30,
                 timeout=30,
                 what="every invitation sent",
             )
             # The killed worker's task delivered late (same ids, same claim) sends nothing.
-            tasks._enqueue(first_batch, first_claim, "invitation")
+            enqueue(first_batch, first_claim, "invitation")
             time.sleep(1.5)
         finally:
             worker.stop()
