@@ -379,3 +379,26 @@ def test_serialized_fast_path_is_the_message_the_backend_would_send():
         assert fast_parts == slow_parts
         assert b"answer-token-1" in fast_parts[1][1] and b"answer-token-1" in fast_parts[2][1]
         assert fast["To"] == invitation.customer.email
+
+
+def test_stale_reminder_claims_are_released_and_a_stamped_one_is_never_resent(
+    django_capture_on_commit_callbacks,
+):
+    never_started = _sent_with_reminder_due()
+    in_doubt = _sent_with_reminder_due()
+    with django_capture_on_commit_callbacks(execute=True):
+        claims.reminders_dispatch(Queue())
+    # A worker stamped one reminder, then was killed before confirming it.
+    Invitation.objects.filter(pk=in_doubt.pk).update(reminded_at=timezone.now())
+
+    counts = claims.claims_release_stale(lease=timedelta(0))
+    queue = Queue()
+    with django_capture_on_commit_callbacks(execute=True):
+        claims.reminders_dispatch(queue)
+    queue.run()
+
+    assert (counts["reminders_released"], counts["reminders_unconfirmed"]) == (1, 1)
+    [message] = mail.outbox
+    assert message.to == [never_started.customer.email]
+    in_doubt.refresh_from_db()
+    assert in_doubt.claim is None and in_doubt.reminder_due_at is None
