@@ -172,7 +172,7 @@ def _public(view):
 
 
 @_public
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     """The question and its scale; a POST records the score (or changes it)."""
     invitation, language = _open(request, token, TokenPurpose.ANSWER)
@@ -256,7 +256,7 @@ def _answer_repeat(
 
 
 @_public
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def details(request: HttpRequest, token: str) -> HttpResponse:
     """The optional follow-ups: resolved or not, reasons for a low score, an open "why?"."""
     invitation, language = _open(request, token, TokenPurpose.ANSWER)
@@ -314,7 +314,7 @@ def details(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @_public
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "HEAD"])
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
     invitation, language = _open(request, token, TokenPurpose.ANSWER)
     with translation.override(language):
@@ -335,7 +335,7 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
 # authorises the request, and the action only ever protects the customer.
 @csrf_exempt
 @_public
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a confirm button; POST stops every survey to this customer at once."""
     invitation, language = _open(request, token, TokenPurpose.UNSUBSCRIBE)
