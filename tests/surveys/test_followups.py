@@ -199,3 +199,22 @@ def test_anonymous_visitors_are_asked_to_log_in(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_alerts_that_could_not_go_out_are_sent_by_the_command(team, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    invitation = invitation_for(team)
+    settings.EMAIL_BACKEND = "tests.surveys.test_followups.FailingBackend"
+    response_record(invitation, 1)  # the alert would have failed after commit
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    out = StringIO()
+
+    call_command("followup_alerts_send", stdout=out)
+    call_command("followup_alerts_send", stdout=out)
+
+    assert len(mail.outbox) == 1
+    assert FollowUp.objects.get().alerted_at is not None
+    assert out.getvalue().splitlines() == ["1 alert(s) sent.", "0 alert(s) sent."]
