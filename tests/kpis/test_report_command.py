@@ -77,3 +77,60 @@ def test_the_full_report_reads_each_table_once_per_family(django_assert_num_quer
         report = build_report(date(2024, 1, 1), date(2024, 12, 31))
 
     assert len(report) == 19
+
+
+def test_sections_summed_from_one_scan_equal_each_kpi_computed_alone(settings):
+    import random
+    from datetime import date, timedelta
+
+    from kpis.queries import KPIS
+    from kpis.report import SECTIONS, build_report
+    from kpis.scope import Scope
+    from surveys.models import AgentRating
+    from tests.factories import AgentFactory, CustomerFactory, TicketFactory
+    from tickets.facts import facts_refresh
+
+    settings.TIME_ZONE = "Europe/Paris"
+    rng = random.Random(4)
+    agents = [AgentFactory(external_id=str(n)) for n in (2, 10, 33)]
+    customers = [CustomerFactory() for _ in range(6)]
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    for _ in range(60):
+        at = start + timedelta(minutes=rng.randrange(0, 60 * 24 * 150))
+        ticket = TicketFactory(
+            customer=rng.choice(customers),
+            created_at=at,
+            solved_at=at + timedelta(hours=rng.randrange(1, 300)) if rng.random() < 0.8 else None,
+        )
+        for k in range(rng.randrange(0, 3)):  # some tickets have no contact at all
+            agent = rng.choice([*agents, None])
+            started = at + timedelta(hours=k * 30)
+            contact = ContactFactory(
+                ticket=ticket, customer=ticket.customer, agent=agent,
+                channel=rng.choice(["phone", "email", "chat"]),
+                direction=rng.choice(["inbound", "inbound", "outbound"]),
+                started_at=started,
+                answered_at=None if rng.random() < 0.2 else started + timedelta(seconds=40),
+                handle_seconds=rng.randrange(30, 900),
+            )  # fmt: skip
+            if rng.random() < 0.5:
+                kind, low, high = rng.choice([("nps", 0, 10), ("csat", 1, 5), ("ces", 1, 7)])
+                Response.objects.create(
+                    contact=contact, ticket=ticket, kind=kind, score=rng.randint(low, high),
+                    scale_min=low, scale_max=high, responded_at=contact.started_at,
+                )  # fmt: skip
+            if agent and rng.random() < 0.5:
+                AgentRating.objects.create(
+                    contact=contact, agent=agent, score=rng.randint(1, 5), rated_at=at
+                )
+    facts_refresh()
+    first, last = date(2024, 1, 1), date(2024, 6, 30)
+
+    report = build_report(first, last, filters={"channel": "phone,email"})
+
+    for section in SECTIONS:
+        scope = Scope.parse(
+            first.isoformat(), last.isoformat(), section.by, filters={"channel": "phone,email"}
+        )
+        alone = KPIS[section.kpi](scope).reordered(section.lead)
+        assert report[section.name].as_dict() == alone.as_dict(), section.name
