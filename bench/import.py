@@ -15,6 +15,7 @@ write); --profile lists the SQL statements that took more than 0.2 s.
 import argparse
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -149,6 +150,8 @@ def main() -> None:
             f"{total / seconds:,.0f} rows/s over the five files; "
             f"{seconds / copy_seconds:.1f}x the bare COPY"
         )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process: {peak:,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -173,6 +173,10 @@ class PostgresImport:
         self._facts()
         self._tickets_upsert()
         self._contacts_upsert()
+        # Fresh statistics for what follows (answers joined to contacts, the facts refresh,
+        # the first KPI queries): autovacuum would get there, but only after the import.
+        self.execute("ANALYZE tickets_ticket")
+        self.execute("ANALYZE tickets_contact")
         self._touched_customers()
         for item in self.files:
             if isinstance(item, HistoryFile):
@@ -354,6 +358,13 @@ class PostgresImport:
                 FROM import_ticket_rows AS i
                 LEFT JOIN import_ticket_facts AS f ON f.id = i.id
                 LEFT JOIN import_ticket_back AS b ON b.id = i.id
+                -- A row sent again as it is does not even try: an ON CONFLICT per row costs.
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM tickets_ticket AS e
+                    WHERE e.id = i.id
+                      AND (e.customer_id, e.reason, e.priority, e.created_at, e.solved_at)
+                          IS NOT DISTINCT FROM
+                          (i.customer_id, i.reason, i.priority, i.created_at, i.solved_at))
                 ON CONFLICT (external_id) DO UPDATE SET
                     customer_id = EXCLUDED.customer_id, reason = EXCLUDED.reason,
                     priority = EXCLUDED.priority, created_at = EXCLUDED.created_at,
@@ -392,6 +403,16 @@ class PostgresImport:
                        f.prev_id, COALESCE(f.rep, false), COALESCE(f.fol, false)
                 FROM import_contact_rows AS i
                 LEFT JOIN import_contact_facts AS f ON f.id = i.id
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM tickets_contact AS e
+                    WHERE e.id = i.id
+                      AND (e.ticket_id, e.customer_id, e.channel, e.reason, e.agent_id,
+                           e.team_id, e.direction, e.started_at, e.answered_at, e.ended_at,
+                           e.handle_seconds, e.do_not_survey)
+                          IS NOT DISTINCT FROM
+                          (i.ticket_id, i.customer_id, i.channel, i.reason, i.agent_id,
+                           i.team_id, i.direction, i.started_at, i.answered_at, i.ended_at,
+                           i.handle_seconds, false))
                 ON CONFLICT (external_id) DO UPDATE SET
                     ticket_id = EXCLUDED.ticket_id, customer_id = EXCLUDED.customer_id,
                     channel = EXCLUDED.channel, reason = EXCLUDED.reason,
