@@ -43,7 +43,11 @@ def _link_response(invitation: Invitation) -> Response:
 class InvitationLinkApi(APIView):
     permission_classes = [IsIntegrationOrStaff]
 
-    @extend_schema(responses=LinkOutputSerializer, summary="Fetch an invitation's survey link")
+    @extend_schema(
+        operation_id="invitation_link",
+        responses=LinkOutputSerializer,
+        summary="Fetch an invitation's survey link",
+    )
     def get(self, request: Request, pk: int) -> Response:
         return _link_response(get_object_or_404(Invitation, pk=pk, delivery=Delivery.LINK))
 
@@ -52,6 +56,7 @@ class TicketInvitationLinkApi(APIView):
     permission_classes = [IsIntegrationOrStaff]
 
     @extend_schema(
+        operation_id="ticket_invitation_link",
         parameters=[OpenApiParameter("ticket", str, required=True, description="external id")],
         responses=LinkOutputSerializer,
         summary="Fetch the survey link of a ticket's open link invitation",
