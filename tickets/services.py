@@ -46,6 +46,8 @@ class Written:
     customers: set[int] = field(default_factory=set)
     solved: list[int] = field(default_factory=list)
     reopened: list[int] = field(default_factory=list)
+    # Old and new values of what was written, for signals.history_changed.
+    marks: dict[str, list] = field(default_factory=dict)
 
 
 def ids_ensure(model: type[models.Model], external_ids: Iterable[str]) -> dict[str, int]:
@@ -99,6 +101,7 @@ def tickets_upsert(records: Sequence[TicketRecord], source: str = "api") -> Upse
     written = tickets_write(records)
     facts_refresh(written.customers)
     tickets_announce(written, source)
+    history_announce(written)
     return written.result
 
 
@@ -136,6 +139,10 @@ def tickets_write(records: Sequence[TicketRecord]) -> Written:
         customers=touched,
         solved=solved,
         reopened=reopened,
+        marks={
+            "solved_at": [t.solved_at for t in new + changed]
+            + [existing[t.external_id].solved_at for t in changed],
+        },
     )
 
 
@@ -157,6 +164,7 @@ def contacts_upsert(
     written = contacts_write(records)
     facts_refresh(written.customers)
     contacts_announce(written, source)
+    history_announce(written)
     return written.result
 
 
@@ -198,8 +206,18 @@ def contacts_write(records: Sequence[ContactRecord]) -> Written:
 
     touched = {c.customer_id for c in new + changed}
     touched |= {existing[c.external_id].customer_id for c in changed}
+    olds = [existing[c.external_id] for c in changed]
+    marks = {
+        "contacts_at": [c.started_at for c in new + changed + olds],
+        "ticket_ids": sorted({c.ticket_id for c in new + changed + olds if c.ticket_id}),
+        "contact_ids": [c.pk for c in changed],
+    }
     return Written(
-        result, created=[c.pk for c in new], updated=[c.pk for c in changed], customers=touched
+        result,
+        created=[c.pk for c in new],
+        updated=[c.pk for c in changed],
+        customers=touched,
+        marks=marks,
     )
 
 
@@ -208,6 +226,11 @@ def contacts_announce(written: Written, source: str) -> None:
         signals.contact_recorded.send(
             sender=Contact, created=written.created, updated=written.updated, source=source
         )
+
+
+def history_announce(written: Written) -> None:
+    if written.created or written.updated:
+        signals.history_changed.send(sender=Written, **written.marks)
 
 
 def _split(

@@ -13,3 +13,8 @@ contact_recorded = Signal()
 ticket_solved = Signal()
 # ticket_ids=[ticket pk, ...]: tickets that went from solved back to open.
 ticket_reopened = Signal()
+# What a batch changed, old and new values, for listeners that keep figures derived from the
+# history (per-day rollups): contacts_at=[started_at, ...], solved_at=[solved_at, ...],
+# ticket_ids=[tickets of the contacts], contact_ids=[contacts updated]; or everything=True
+# after a whole-history write (the CSV import).
+history_changed = Signal()

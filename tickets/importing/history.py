@@ -134,3 +134,6 @@ def _refresh_and_announce(outcome: Outcome) -> None:
         signals.ticket_reopened.send(
             sender=Ticket, ticket_ids=outcome.tickets_reopened, source=SOURCE
         )
+    # Whatever it wrote (answers included), listeners rebuild their derived figures once.
+    if any(c.created or c.updated for c in outcome.files.values()):
+        signals.history_changed.send(sender=Outcome, everything=True)
