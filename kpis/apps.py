@@ -5,3 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class KpisConfig(AppConfig):
     name = "kpis"
     verbose_name = _("KPIs")
+
+    def ready(self) -> None:
+        # Keep the per-day rollups exact: every write marks the days it may change.
+        from django.db.models import signals as model_signals
+
+        from surveys.models import Response
+        from tickets import signals
+        from tickets.models import Contact, Ticket
+
+        from .rollups import marks
+
+        signals.history_changed.connect(marks.history_changed, dispatch_uid="kpis_rollups")
+        for model, saving, saved in (
+            (Contact, marks.contact_saving, marks.contact_saved),
+            (Ticket, marks.ticket_saving, marks.ticket_saved),
+            (Response, marks.response_saving, marks.response_saved),
+        ):
+            uid = f"kpis_rollups_{model.__name__}"
+            model_signals.pre_save.connect(saving, sender=model, dispatch_uid=uid)
+            model_signals.post_save.connect(saved, sender=model, dispatch_uid=uid)
+            model_signals.post_delete.connect(saved, sender=model, dispatch_uid=uid)

@@ -31,6 +31,7 @@ from .queries.resolution import FCR_AGGREGATES, fcr, fcr_counts
 from .queries.satisfaction import AGGREGATES as SATISFACTION_AGGREGATES
 from .queries.satisfaction import satisfaction, satisfaction_counts
 from .queries.workload import PHONE_AGGREGATES, phone_counts
+from .rollups.serving import checks_shared
 from .scope import Scope, ScopeError, previous_period, zone
 from .stats import (
     Change,
@@ -136,6 +137,7 @@ class Dashboard:
     segments: list[dict[str, Any]] = field(default_factory=list)
 
 
+@checks_shared()  # the rollups' state is read once per period
 def dashboard_data(scope: Scope, segment: str = "channel") -> Dashboard:
     """Headlines with their change from the previous period of the same length, monthly
     trends, and satisfaction, FCR and repeat rate by `segment` (channel or team)."""

@@ -20,6 +20,7 @@ from tickets.models import Contact, Ticket
 from .queries import KPIS
 from .queries.base import Table, build_table, collapse, grouped
 from .queries.perception import perception_gap
+from .rollups.serving import checks_shared
 from .scope import Scope
 
 
@@ -108,6 +109,7 @@ def meta_counts(scope: Scope) -> Table:
     return Table(columns=["table_name", "n"], rows=rows, keys=1)
 
 
+@checks_shared()  # the rollups' state is read once per period
 def build_report(
     start: date,
     end: date,
@@ -150,6 +152,7 @@ class _Family:
     # (kpi, aggregates, columns, figures, cuts)
     measures: tuple[tuple[str, dict[str, Any], list[str], Callable, tuple[str, ...]], ...]
     by: tuple[str, ...] = ("channel",)  # the scan's cut, besides the month
+    rollup: tuple[str, str] | None = None  # the per-day rollup holding the same counts
 
 
 def _families() -> list[_Family]:
@@ -172,6 +175,7 @@ def _families() -> list[_Family]:
                 ("aht", workload.AHT_AGGREGATES, workload.AHT_COLUMNS, workload.aht_figures,
                  ("channel",)),
             ),
+            rollup=("contacts", "contacts"),
         ),
         _Family(
             lambda: Ticket.objects.filter(solved_at__isnull=False),
@@ -183,6 +187,7 @@ def _families() -> list[_Family]:
                 ("exchanges", resolution.EXCHANGES_AGGREGATES, resolution.EXCHANGES_COLUMNS,
                  resolution.exchanges_figures, ("overall", "month")),
             ),
+            rollup=("tickets", "solved"),
         ),
         _Family(
             lambda: Response.objects.all(),
@@ -193,6 +198,7 @@ def _families() -> list[_Family]:
                  satisfaction.figures, ("overall", "month", "channel", "agent")),
             ),
             by=("channel", "agent"),
+            rollup=("responses", "responses"),
         ),
     ]  # fmt: skip
 
@@ -222,6 +228,7 @@ def _derived_sections(
             dimensions=family.dimensions,
             aggregates=aggregates,
             keep_unknown=True,
+            rollup=family.rollup,
         )
         for kpi, measure_aggregates, columns, figures, wanted in measures:
             for cut in wanted:

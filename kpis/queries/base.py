@@ -94,6 +94,7 @@ def grouped(
     fixed: Sequence[str] = (),
     complete: Mapping[str, Iterable[Any]] | None = None,
     keep_unknown: bool = False,
+    rollup: tuple[str, str] | None = None,
 ) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
     """Exact counts per group of the scope: [(key values, {aggregate: int}), ...], sorted.
 
@@ -102,8 +103,20 @@ def grouped(
     unknown (a contact with no agent) are left out, unless `keep_unknown` (to sum groups up into
     coarser ones, see `collapse`). Periods are filled with zero counts, and so
     are the values listed in `complete` (e.g. every cause code), for each group seen.
+
+    `rollup` = (table, presence column) names the per-day rollup holding the same counts
+    (kpis.rollups): the rows are read from it instead when the rule in kpis.rollups.serving
+    allows, `presence` being the column that says a scanned group would have had rows.
     """
     tz = zone()
+    dims = [d for d in scope.by if d not in fixed] + list(fixed)
+    if rollup is not None:
+        from ..rollups.serving import rollup_rows, servable
+
+        spec = servable(rollup[0], scope, dims, aggregates)
+        if spec is not None:
+            rows = rollup_rows(spec, scope, dims, aggregates, rollup[1], keep_unknown)
+            return _filled(rows, scope, dims, aggregates, fixed, complete, tz)
     queryset = queryset.filter(
         **{f"{date_field}__gte": scope.since, f"{date_field}__lt": scope.until}
     )
@@ -111,7 +124,6 @@ def grouped(
         values = [v for v in str(value).split(",") if v]
         queryset = queryset.filter(**{f"{dimensions[name]}__in": values})
 
-    dims = [d for d in scope.by if d not in fixed] + list(fixed)
     names = []
     annotations: dict[str, Any] = {}
     if scope.granularity:
@@ -129,8 +141,9 @@ def grouped(
         names.append(f"k_{dim}")
 
     if not names:
-        totals = queryset.aggregate(**aggregates)
-        return [((), _counts(totals, aggregates))]
+        return _filled(
+            queryset.aggregate(**aggregates), scope, dims, aggregates, fixed, complete, tz
+        )
 
     raw = (
         queryset.annotate(**annotations)
@@ -138,6 +151,22 @@ def grouped(
         .annotate(**aggregates)
         .order_by()
     )
+    return _filled(raw, scope, dims, aggregates, fixed, complete, tz)
+
+
+def _filled(
+    raw: Iterable[Mapping[str, Any]] | Mapping[str, Any],
+    scope: Scope,
+    dims: Sequence[str],
+    aggregates: Mapping[str, Any],
+    fixed: Sequence[str],
+    complete: Mapping[str, Iterable[Any]] | None,
+    tz: Any,
+) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
+    """Groups keyed as the reference orders them, empty periods (and `complete`) filled."""
+    if isinstance(raw, Mapping):  # no period, no dimension: one total
+        return [((), _counts(raw, aggregates))]
+    names = ["k_period"] * bool(scope.granularity) + [f"k_{d}" for d in dims]
     found: dict[tuple[Any, ...], dict[str, int]] = {}
     for row in raw:  # one row per group, not per record
         key = tuple(_plain(row[n], tz) for n in names)

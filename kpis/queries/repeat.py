@@ -65,6 +65,7 @@ def repeat_counts(scope: Scope) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
         date_field="started_at",
         dimensions=CONTACT_DIMENSIONS,
         aggregates=AGGREGATES,
+        rollup=("contacts", "inbound_contacts"),
     )
 
 

@@ -71,6 +71,7 @@ def fcr_counts(scope: Scope) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
         date_field="solved_at",
         dimensions=DIMENSIONS,
         aggregates=FCR_AGGREGATES,
+        rollup=("tickets", "solved"),
     )
 
 
@@ -105,5 +106,6 @@ def exchanges(scope: Scope) -> Table:
         date_field="solved_at",
         dimensions=DIMENSIONS,
         aggregates=EXCHANGES_AGGREGATES,
+        rollup=("tickets", "solved"),
     )
     return build_table(scope, groups, EXCHANGES_COLUMNS, exchanges_figures)

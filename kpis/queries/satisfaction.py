@@ -71,6 +71,7 @@ def satisfaction_counts(scope: Scope) -> list[tuple[tuple[Any, ...], dict[str, i
         date_field="responded_at",
         dimensions=DIMENSIONS,
         aggregates=AGGREGATES,
+        rollup=("responses", "responses"),
     )
 
 

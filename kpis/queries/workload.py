@@ -37,6 +37,7 @@ def aht(scope: Scope) -> Table:
         date_field="started_at",
         dimensions=CONTACT_DIMENSIONS,
         aggregates=AHT_AGGREGATES,
+        rollup=("contacts", "handled"),
     )
     return build_table(scope, groups, AHT_COLUMNS, aht_figures)
 
@@ -77,6 +78,7 @@ def phone_counts(scope: Scope) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
         date_field="started_at",
         dimensions=CONTACT_DIMENSIONS,
         aggregates=PHONE_AGGREGATES,
+        rollup=("contacts", "offered"),
     )
 
 

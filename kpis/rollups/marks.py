@@ -1,0 +1,152 @@
+"""Marking days dirty when history changes, so that they are scanned until rebuilt.
+
+A write marks every local day whose rollups it may change, before and after the change:
+- a contact at t (old and new t): the days of (t - window, t + window), since the repeat and
+  followed facts of its neighbours and the re-contact fact of tickets solved up to a window
+  before it may change; the solved day of its tickets (old and new), whose inbound count and
+  first inbound contact may change; the days of the answers about it (their segment is its
+  channel, team and agent);
+- a ticket: the days it was and is solved on;
+- a survey answer: the days it was and is given on.
+Marking more days than needed costs a rebuild, never a wrong figure. The whole-history paths
+(the CSV import) rebuild everything at the end instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models.functions import TruncDate
+
+from surveys.models import Response
+from tickets.facts import fcr_window
+from tickets.models import Contact, Ticket
+
+from .build import rollup_zone
+from .models import DirtyDay, RollupState
+
+
+def days_mark(days: Iterable[date]) -> int:
+    """Mark local days dirty (and have them rebuilt soon after the commit)."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return 0
+    DirtyDay.objects.bulk_create([DirtyDay(day=d) for d in wanted], batch_size=500)
+    from ..tasks import kpi_rollups_refresh
+
+    kpi_rollups_refresh.delay_on_commit()
+    return len(wanted)
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(rollup_zone()).date()
+
+
+def _around(moments: Iterable[datetime | None]) -> set[date]:
+    window = fcr_window()
+    days: set[date] = set()
+    for moment in moments:
+        if moment is None:
+            continue
+        first, last = _day(moment - window), _day(moment + window)
+        days.update(first + timedelta(days=i) for i in range((last - first).days + 1))
+    return days
+
+
+def _local_days(queryset: Any, field: str) -> set[date]:
+    return set(
+        queryset.exclude(**{f"{field}__isnull": True})
+        .annotate(d=TruncDate(field, tzinfo=rollup_zone()))
+        .values_list("d", flat=True)
+        .distinct()
+    )
+
+
+def _watching() -> bool:
+    # Never built: everything is scanned, nothing to keep exact.
+    return RollupState.objects.exists()
+
+
+def history_marks(
+    contacts_at: Iterable[datetime | None] = (),
+    solved_at: Iterable[datetime | None] = (),
+    ticket_ids: Iterable[int | None] = (),
+    contact_ids: Iterable[int] = (),
+) -> int:
+    """Mark the days a batch of contact and ticket writes may change (old and new values)."""
+    if not _watching():
+        return 0
+    days = _around(contacts_at)
+    days |= {_day(m) for m in solved_at if m is not None}
+    tickets = {pk for pk in ticket_ids if pk is not None}
+    if tickets:
+        days |= _local_days(Ticket.objects.filter(pk__in=tickets), "solved_at")
+    contacts = list(contact_ids)
+    if contacts:
+        days |= _local_days(Response.objects.filter(contact_id__in=contacts), "responded_at")
+    return days_mark(days)
+
+
+# Model signals: rows saved one by one (survey answers, the admin, tests' factories).
+
+
+def contact_saving(sender: Any, instance: Contact, **kwargs: Any) -> None:
+    if instance.pk is None or not _watching():
+        return
+    old = Contact.objects.filter(pk=instance.pk).values("started_at", "ticket_id").first()
+    if old:
+        history_marks([old["started_at"]], ticket_ids=[old["ticket_id"]], contact_ids=[instance.pk])
+
+
+def contact_saved(sender: Any, instance: Contact, **kwargs: Any) -> None:
+    history_marks([instance.started_at], ticket_ids=[instance.ticket_id], contact_ids=[instance.pk])
+
+
+def ticket_saving(sender: Any, instance: Ticket, **kwargs: Any) -> None:
+    if instance.pk is None or not _watching():
+        return
+    old = Ticket.objects.filter(pk=instance.pk).values_list("solved_at", flat=True).first()
+    history_marks(solved_at=[old])
+
+
+def ticket_saved(sender: Any, instance: Ticket, **kwargs: Any) -> None:
+    history_marks(solved_at=[instance.solved_at])
+
+
+def response_saving(sender: Any, instance: Response, **kwargs: Any) -> None:
+    if instance.pk is None or not _watching():
+        return
+    old = Response.objects.filter(pk=instance.pk).values_list("responded_at", flat=True).first()
+    if old is not None:
+        days_mark([_day(old)])
+
+
+def response_saved(sender: Any, instance: Response, **kwargs: Any) -> None:
+    if instance.responded_at is not None and _watching():
+        days_mark([_day(instance.responded_at)])
+
+
+def history_changed(
+    sender: Any,
+    everything: bool = False,
+    contacts_at: Iterable[datetime | None] = (),
+    solved_at: Iterable[datetime | None] = (),
+    ticket_ids: Iterable[int | None] = (),
+    contact_ids: Iterable[int] = (),
+    **kwargs: Any,
+) -> None:
+    """Receiver of tickets.signals.history_changed: mark the days, or rebuild everything."""
+    if everything:
+        from .build import rollups_rebuild
+
+        rollups_rebuild(resume=False)
+        return
+    history_marks(contacts_at, solved_at, ticket_ids, contact_ids)
+
+
+def zone_changed() -> bool:
+    current = RollupState.objects.filter(pk=1).values_list("time_zone", flat=True).first()
+    return current is not None and current != settings.TIME_ZONE

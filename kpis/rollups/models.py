@@ -1,0 +1,105 @@
+"""Per-day rollups of the history: exact integer counts and sums per local day and segment.
+
+A day is a calendar day of the zone the rollups were built in (`RollupState.time_zone`). Each
+column is the same aggregate a KPI query computes while scanning (kpis.rollups.specs), summed
+over the day's rows, so figures summed from rollups equal scanned figures to the bit.
+"""
+
+from django.db import models
+
+from tickets.models import Agent, Team
+
+
+def _segment(model: type[models.Model]) -> models.ForeignKey:
+    # No database constraint: a rollup row is rebuilt from the history, never the reverse.
+    return models.ForeignKey(
+        model, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+
+class RollupState(models.Model):
+    """One row: in which zone the rollups were built, and how far a full build got."""
+
+    BUILDING, READY = "building", "ready"
+
+    time_zone = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, default=BUILDING)
+    first_day = models.DateField(null=True)
+    last_day = models.DateField(null=True)
+    # Fill state of a full build: every day up to this one is done (resume after it).
+    built_through = models.DateField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.status} in {self.time_zone} through {self.built_through}"
+
+
+class DirtyDay(models.Model):
+    """A local day whose rollups may be stale: served by scanning until it is rebuilt.
+
+    One row per mark (not per day): a rebuild deletes only the marks it read, so a mark written
+    while it runs survives it.
+    """
+
+    day = models.DateField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
+
+
+class _Day(models.Model):
+    day = models.DateField(db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} {self.pk}"
+
+
+class ContactDay(_Day):
+    """Contacts by day of `started_at`, channel and team."""
+
+    channel = models.CharField(max_length=16)
+    team = _segment(Team)
+    contacts = models.BigIntegerField(default=0)
+    inbound_contacts = models.BigIntegerField(default=0)
+    followed_7d = models.BigIntegerField(default=0)
+    repeat_contacts = models.BigIntegerField(default=0)
+    offered = models.BigIntegerField(default=0)
+    answered = models.BigIntegerField(default=0)
+    handled = models.BigIntegerField(default=0)
+    handle_seconds = models.BigIntegerField(default=0)
+
+
+class TicketDay(_Day):
+    """Solved tickets by day of `solved_at`, channel and team of their first inbound contact."""
+
+    channel = models.CharField(max_length=16, null=True)
+    team = _segment(Team)
+    solved = models.BigIntegerField(default=0)
+    solved_no_inbound = models.BigIntegerField(default=0)
+    solved_with_inbound = models.BigIntegerField(default=0)
+    single_inbound = models.BigIntegerField(default=0)
+    fcr = models.BigIntegerField(default=0)
+    recontact_7d = models.BigIntegerField(default=0)
+    inbound_contacts = models.BigIntegerField(default=0)
+    once_and_done = models.BigIntegerField(default=0)
+
+
+class ResponseDay(_Day):
+    """Survey answers by day of `responded_at`, channel, team and agent of their contact."""
+
+    channel = models.CharField(max_length=16, null=True)
+    team = _segment(Team)
+    agent = _segment(Agent)
+    responses = models.BigIntegerField(default=0)
+    nps_n = models.BigIntegerField(default=0)
+    promoters = models.BigIntegerField(default=0)
+    detractors = models.BigIntegerField(default=0)
+    csat_n = models.BigIntegerField(default=0)
+    csat_good = models.BigIntegerField(default=0)
+    csat_sum = models.BigIntegerField(default=0)
+    ces_n = models.BigIntegerField(default=0)
+    ces_sum = models.BigIntegerField(default=0)
+    ces_squares = models.BigIntegerField(default=0)

@@ -1,0 +1,120 @@
+"""When a figure may be read from the rollups, and the rollup query that replaces the scan.
+
+The rule: a KPI query is served from the rollups only when
+  1. its caller names the rollup table that holds its rows (`grouped(..., rollup=...)`),
+  2. every aggregate it asks is one the table was built from (the same expression), and every
+     dimension and filter is one of the table's segments,
+  3. a full build has finished (`RollupState.status == ready`) in the zone periods are cut in
+     now (`TIME_ZONE`): the scope's days, whole local days by construction, are its days,
+  4. no day of the period is dirty (a write since the last rebuild may have changed it).
+Otherwise the history is scanned. Either way the counts are the same integers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import DateField, Exists, F, Sum
+from django.db.models.functions import Trunc
+
+from ..scope import Scope
+from .models import DirtyDay, RollupState
+from .specs import RollupSpec, same_aggregate, specs
+
+
+def rollups_enabled() -> bool:
+    return getattr(settings, "KPI_ROLLUPS", True)
+
+
+def servable(
+    name: str, scope: Scope, dims: Sequence[str], aggregates: Mapping[str, Any]
+) -> RollupSpec | None:
+    """The rollup spec that can serve this query exactly, or None (then scan)."""
+    if not rollups_enabled():
+        return None
+    spec = specs()[name]
+    if any(d not in spec.dimensions for d in (*dims, *scope.filters)):
+        return None
+    if not all(same_aggregate(spec, n, a) for n, a in aggregates.items()):
+        return None
+    return spec if period_clean(scope) else None
+
+
+# Within `checks_shared()`, each period is checked once (a report asks about the same period
+# for every table it reads).
+_checked: ContextVar[dict[tuple[date, date], bool] | None] = ContextVar("checked", default=None)
+
+
+@contextmanager
+def checks_shared() -> Iterator[None]:
+    token = _checked.set({})
+    try:
+        yield
+    finally:
+        _checked.reset(token)
+
+
+def period_clean(scope: Scope) -> bool:
+    known = _checked.get()
+    if known is None:
+        return _period_clean(scope)
+    key = (scope.start, scope.end)
+    if key not in known:
+        known[key] = _period_clean(scope)
+    return known[key]
+
+
+def _period_clean(scope: Scope) -> bool:
+    """Rule 3 and 4, in one query: built and ready in this zone, no dirty day in the period."""
+    dirty = DirtyDay.objects.filter(day__gte=scope.start, day__lte=scope.end)
+    return (
+        RollupState.objects.filter(pk=1, status=RollupState.READY, time_zone=settings.TIME_ZONE)
+        .filter(~Exists(dirty))
+        .exists()
+    )
+
+
+def rollup_rows(
+    spec: RollupSpec,
+    scope: Scope,
+    dims: Sequence[str],
+    aggregates: Mapping[str, Any],
+    presence: str,
+    keep_unknown: bool,
+) -> list[dict[str, Any]] | dict[str, Any]:
+    """The rollup query giving what `grouped` reads from a scan: k_period, k_<dim>, counts."""
+    queryset = spec.model.objects.filter(day__gte=scope.start, day__lt=scope.end + timedelta(1))
+    for name, value in scope.filters.items():
+        values = [v for v in str(value).split(",") if v]
+        queryset = queryset.filter(**{f"{spec.dimensions[name]}__in": values})
+    # Summed under other names: an annotation may not bear the name of the column it sums.
+    sums = {f"v_{name}": Sum(name) for name in aggregates}
+    keys: dict[str, Any] = {}
+    if scope.granularity == "day":
+        keys["k_period"] = F("day")
+    elif scope.granularity:
+        keys["k_period"] = Trunc("day", scope.granularity, output_field=DateField())
+    for dim in dims:
+        path = spec.dimensions[dim]
+        if not keep_unknown:
+            queryset = queryset.filter(**{f"{path}__isnull": False})
+        keys[f"k_{dim}"] = F(path)
+    if not keys:
+        return _named(queryset.aggregate(**sums))
+    # A scanned group exists only when some row matched: keep the rollup groups that had one.
+    rows = (
+        queryset.values(**keys)
+        .annotate(**sums, k_present=Sum(presence))
+        .filter(k_present__gt=0)
+        .order_by()
+    )
+    return [_named(row) for row in rows]
+
+
+def _named(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {name[2:] if name.startswith("v_") else name: value for name, value in row.items()}

@@ -1,0 +1,280 @@
+"""Per-day rollups: every figure they serve equals the scanned one, and a day changed since the
+last rebuild is scanned until it is rebuilt (kpis.rollups)."""
+
+import io
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kpis.dashboard import dashboard_data
+from kpis.models import ContactDay, DirtyDay, RollupState
+from kpis.queries import KPIS
+from kpis.report import build_report
+from kpis.rollups.build import rollups_rebuild, rollups_refresh
+from kpis.rollups.serving import period_clean
+from kpis.scope import Scope
+from kpis.tasks import kpi_rollups_refresh
+from surveys.models import Response
+from tickets.records import ContactRecord, TicketRecord
+from tickets.services import contacts_upsert, tickets_upsert
+
+pytestmark = pytest.mark.django_db
+
+ROLLED_UP = ["satisfaction", "fcr", "exchanges", "repeat", "aht", "phone_answer"]
+CUTS = ["", "month", "channel", "team", "week,team", "day,channel", "month,channel"]
+T0 = datetime(2024, 3, 1, tzinfo=UTC)
+SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+
+
+def served(scope: Scope) -> dict[str, list]:
+    """Each rolled-up KPI's rows, and which of them were read from the rollups."""
+    return {name: KPIS[name](scope).rows for name in ROLLED_UP}
+
+
+def scanned(scope: Scope, settings) -> dict[str, list]:
+    settings.KPI_ROLLUPS = False
+    try:
+        return served(scope)
+    finally:
+        settings.KPI_ROLLUPS = True
+
+
+def reads_rollups(run) -> bool:
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    return any("kpis_contactday" in q["sql"] or "kpis_ticketday" in q["sql"] for q in queries)
+
+
+def scopes(start: date, end: date, teams: list[str]) -> list[Scope]:
+    out = [Scope.parse(start.isoformat(), end.isoformat(), by) for by in CUTS]
+    out += [Scope(start, end, "month", (), {"team": teams[0]}), Scope(start, end, None, (),
+            {"channel": "phone,chat"})]  # fmt: skip
+    # A part of the period, cut mid-month.
+    out.append(Scope(start + timedelta(days=9), end - timedelta(days=5), "week", ("channel",)))
+    return out
+
+
+def assert_same_figures(settings, start: date, end: date, teams: list[str]) -> None:
+    for scope in scopes(start, end, teams):
+        assert served(scope) == scanned(scope, settings), scope
+
+
+# --- random histories arriving out of order through the API path ------------------------------
+
+
+def _contact(rng: random.Random, i: int, tickets: dict) -> ContactRecord:
+    ticket = rng.choice(list(tickets))
+    customer, reason = tickets[ticket]
+    at = T0 + timedelta(days=rng.randrange(60), seconds=rng.randrange(86400))
+    channel = rng.choice(["phone", "chat", "email", "phone"])
+    inbound = rng.random() < 0.85
+    answered = None if (channel == "phone" and rng.random() < 0.2) else at + timedelta(
+        seconds=rng.randrange(600))  # fmt: skip
+    team = rng.choice(["t1", "t2", "t3"])
+    return ContactRecord(
+        external_id=f"C{i}", customer=customer, channel=channel, reason=reason,
+        direction="inbound" if inbound else "outbound", started_at=at, ticket=ticket,
+        agent=f"{team}-a{rng.randrange(2)}" if answered else None,
+        team=team if answered else None, answered_at=answered,
+        handle_seconds=rng.randrange(30, 900) if answered else None,
+    )  # fmt: skip
+
+
+def _ticket(rng: random.Random, ext: str, customer: str, reason: str) -> TicketRecord:
+    created = T0 + timedelta(days=rng.randrange(55), seconds=rng.randrange(86400))
+    solved = created + timedelta(hours=rng.randrange(1, 24 * 10)) if rng.random() < 0.8 else None
+    return TicketRecord(ext, customer, reason, created, "normal", solved)
+
+
+def _answer(rng: random.Random, contact) -> None:
+    kind = rng.choice(list(SCALES))
+    low, high = SCALES[kind]
+    Response.objects.create(
+        contact=contact, ticket=contact.ticket, kind=kind, score=rng.randint(low, high),
+        scale_min=low, scale_max=high,
+        responded_at=contact.started_at + timedelta(hours=rng.randrange(1, 72)),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_histories_arriving_out_of_order_are_served_exactly(settings, seed):
+    from tickets.models import Contact
+
+    rng = random.Random(seed)
+    tickets = {f"T{i}": (f"cu{rng.randrange(4)}", rng.choice(["billing", "delivery"]))
+               for i in range(25)}  # fmt: skip
+    tickets_upsert([_ticket(rng, t, *cr) for t, cr in tickets.items()])
+    records = [_contact(rng, i, tickets) for i in range(80)]
+    contacts_upsert(records[:40])
+    for contact in Contact.objects.order_by("?")[:20]:
+        _answer(rng, contact)
+    rollups_rebuild()
+    start, end = date(2024, 2, 20), date(2024, 5, 15)
+    assert period_clean(Scope(start, end))
+    assert reads_rollups(lambda: served(Scope(start, end, "month")))
+    assert_same_figures(settings, start, end, ["t1"])
+
+    # Later contacts arrive in random order, earlier ones are moved and re-segmented, tickets
+    # are solved, reopened and moved: each batch marks its days dirty.
+    late = records[40:]
+    rng.shuffle(late)
+    for batch in (late[:15], late[15:30], late[30:]):
+        contacts_upsert(batch)
+        moved = [
+            ContactRecord(**{
+                **{f: getattr(r, f) for f in r.__slots__},
+                "started_at": r.started_at + timedelta(days=rng.randrange(-9, 9)),
+                "answered_at": None, "agent": None, "team": None, "handle_seconds": None,
+                "channel": rng.choice(["chat", "email"]),
+            })
+            for r in rng.sample(records[:40], 5)
+        ]  # fmt: skip
+        contacts_upsert(moved)
+        tickets_upsert([_ticket(rng, t, *tickets[t]) for t in rng.sample(list(tickets), 5)])
+        for contact in Contact.objects.order_by("?")[:3]:
+            _answer(rng, contact)
+        assert DirtyDay.objects.exists()
+        assert_same_figures(settings, start, end, ["t2"])  # dirty days: scanned
+
+        rollups_refresh()
+
+        assert not DirtyDay.objects.exists()
+        assert period_clean(Scope(start, end))
+        assert reads_rollups(lambda: served(Scope(start, end, "month")))
+        assert_same_figures(settings, start, end, ["t2"])
+
+
+# --- the dirty-day rule -----------------------------------------------------------------------
+
+
+def test_a_dirty_day_is_scanned_until_it_is_rebuilt(settings):
+    contacts_upsert([ContactRecord("1", "cu", "phone", "billing", "inbound", T0, ticket="T1")])
+    rollups_rebuild()
+    march = Scope(date(2024, 3, 1), date(2024, 3, 31))
+    april = Scope(date(2024, 4, 1), date(2024, 4, 30))
+    assert period_clean(march) and period_clean(april)
+
+    contacts_upsert([ContactRecord("2", "cu", "phone", "billing", "inbound", T0 + timedelta(
+        days=1), ticket="T1")])  # fmt: skip
+
+    assert not period_clean(march)  # the new contact's day and the week around it
+    assert period_clean(april)
+    assert not reads_rollups(lambda: KPIS["repeat"](march))
+    assert KPIS["repeat"](march).rows[0][:3] == [2, 1, 50.0]
+
+    kpi_rollups_refresh.apply()
+
+    assert period_clean(march)
+    assert reads_rollups(lambda: KPIS["repeat"](march))
+    assert KPIS["repeat"](march).rows[0][:3] == [2, 1, 50.0]
+
+
+def test_a_survey_answer_saved_alone_marks_its_day(settings):
+    contacts_upsert([ContactRecord("1", "cu", "chat", "billing", "inbound", T0, ticket="T1")])
+    rollups_rebuild()
+    from tickets.models import Contact
+
+    _answer(random.Random(1), Contact.objects.get())
+    day = DirtyDay.objects.get().day
+    assert not period_clean(Scope(day, day))
+
+    rollups_refresh()
+
+    assert KPIS["satisfaction"](Scope(day, day)).rows == scanned(Scope(day, day), settings)[
+        "satisfaction"]  # fmt: skip
+
+
+def test_rollups_built_in_another_zone_are_not_served_and_are_rebuilt(settings):
+    settings.TIME_ZONE = "UTC"
+    late = datetime(2024, 3, 31, 23, 30, tzinfo=UTC)
+    contacts_upsert([ContactRecord("1", "cu", "phone", "billing", "inbound", late, ticket="T1")])
+    rollups_rebuild()
+    settings.TIME_ZONE = "Europe/Paris"  # that contact is on April 1st there
+    april = Scope(date(2024, 4, 1), date(2024, 4, 30))
+    assert not period_clean(april)
+    assert KPIS["repeat"](april).rows[0][0] == 1
+
+    rollups_refresh()  # the zone changed: everything is rebuilt in the new one
+
+    assert RollupState.objects.get().time_zone == "Europe/Paris"
+    assert period_clean(april)
+    assert reads_rollups(lambda: KPIS["repeat"](april))
+    assert KPIS["repeat"](april).rows[0][0] == 1
+
+
+def test_an_interrupted_full_build_resumes_where_it_stopped(settings):
+    contacts_upsert([
+        ContactRecord(str(i), "cu", "phone", "billing", "inbound", T0 + timedelta(days=20 * i),
+                      ticket="T1")
+        for i in range(6)
+    ])  # fmt: skip
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first(first, last, through):
+        raise Stop
+
+    with pytest.raises(Stop):
+        rollups_rebuild(progress=stop_after_first)
+    state = RollupState.objects.get()
+    assert state.status == RollupState.BUILDING and state.built_through == date(2024, 3, 31)
+    assert not period_clean(Scope(date(2024, 3, 1), date(2024, 3, 2)))  # not finished: scanned
+
+    done = rollups_rebuild()
+
+    assert done == (state.last_day - state.built_through).days
+    assert period_clean(Scope(date(2024, 3, 1), date(2024, 3, 2)))
+    assert ContactDay.objects.filter(day__lte=date(2024, 3, 31)).count() == 2
+    assert_same_figures(settings, date(2024, 3, 1), date(2024, 7, 31), ["t1"])
+
+
+def test_the_rebuild_command_reports_its_progress():
+    contacts_upsert([ContactRecord("1", "cu", "phone", "billing", "inbound", T0, ticket="T1")])
+    out = io.StringIO()
+
+    call_command("kpi_rollups_rebuild", stdout=out)
+    call_command("kpi_rollups_rebuild", "--from", "2024-03-01", "--to", "2024-03-02", stdout=out)
+
+    assert "100.0%" in out.getvalue() and "2 days rebuilt." in out.getvalue()
+    assert RollupState.objects.get().status == RollupState.READY
+
+
+# --- the reference, served from the rollups ---------------------------------------------------
+
+
+@pytest.fixture
+def reference(settings, reference_dir):
+    settings.TIME_ZONE = "UTC"
+    call_command("import_history", str(reference_dir), stdout=io.StringIO())  # builds them
+
+
+def test_the_import_builds_the_rollups_and_every_section_equals_the_scanned_one(
+    settings, reference
+):
+    start, end = date(2024, 1, 1), date(2025, 6, 30)
+    assert RollupState.objects.get().status == RollupState.READY
+    assert reads_rollups(lambda: build_report(start, end))
+    served_report = {k: t.rows for k, t in build_report(start, end).items()}
+    settings.KPI_ROLLUPS = False
+    scanned_report = {k: t.rows for k, t in build_report(start, end).items()}
+    assert served_report == scanned_report
+    settings.KPI_ROLLUPS = True
+    assert_same_figures(settings, date(2024, 5, 3), date(2024, 11, 17), ["paris_n1"])
+
+
+def test_the_dashboard_reads_the_rollups_in_a_fixed_number_of_queries(
+    settings, reference, django_assert_num_queries
+):
+    scope = Scope(date(2025, 5, 1), date(2025, 5, 31))
+    with django_assert_num_queries(13), CaptureQueriesContext(connection) as queries:
+        data = dashboard_data(scope, "team")
+    read = " ".join(q["sql"] for q in queries)
+    assert "tickets_contact" not in read and "surveys_response" not in read
+
+    settings.KPI_ROLLUPS = False
+    assert dashboard_data(scope, "team") == data
