@@ -20,7 +20,7 @@ from tickets.models import Contact, Ticket
 from .queries import KPIS
 from .queries.base import Table, build_table, collapse, grouped
 from .queries.perception import perception_gap
-from .rollups.serving import checks_shared
+from .rollups.serving import checks_shared, rollup_total
 from .scope import Scope
 
 
@@ -94,14 +94,18 @@ SECTIONS = [
 def meta_counts(scope: Scope) -> Table:
     """Rows of each kind of history in the period (each by its own date)."""
     sources = [
-        ("agent_ratings", AgentRating.objects, "rated_at"),
-        ("contacts", Contact.objects, "started_at"),
-        ("repeat_reasons", RepeatCause.objects, "answered_at"),
-        ("responses", Response.objects, "responded_at"),
-        ("tickets", Ticket.objects, "created_at"),
+        ("agent_ratings", AgentRating.objects, "rated_at", ("ratings", "agent_n")),
+        ("contacts", Contact.objects, "started_at", ("contacts", "contacts")),
+        ("repeat_reasons", RepeatCause.objects, "answered_at", None),
+        ("responses", Response.objects, "responded_at", ("responses", "responses")),
+        ("tickets", Ticket.objects, "created_at", None),
     ]
     rows: list[list[Any]] = []
-    for name, manager, field in sources:
+    for name, manager, field, rollup in sources:
+        n = rollup_total(*rollup, scope) if rollup else None
+        if n is not None:  # the per-day rollups hold the same count (kpis.rollups)
+            rows.append([name, n])
+            continue
         n = manager.filter(**{f"{field}__gte": scope.since, f"{field}__lt": scope.until}).aggregate(
             n=Count("id")
         )["n"]

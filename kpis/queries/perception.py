@@ -25,6 +25,12 @@ RATING_DIMENSIONS = {
     "priority": "contact__ticket__priority",
 }
 
+RATING_AGGREGATES = {
+    "agent_n": Count("id"),
+    "agent_good": Count("id", filter=Q(score__gte=4)),
+    "agent_sum": Sum("score"),
+}
+
 COLUMNS = [
     "agent_n", "agent_csat_pct", "agent_mean", "customer_n", "customer_csat_pct",
     "customer_mean", "gap_pct", "gap_mean", "customer_ci_low", "customer_ci_high",
@@ -48,11 +54,8 @@ def perception_gap(scope: Scope, csat: Groups | None = None) -> Table:
         scope,
         date_field="rated_at",
         dimensions=RATING_DIMENSIONS,
-        aggregates={
-            "agent_n": Count("id"),
-            "agent_good": Count("id", filter=Q(score__gte=4)),
-            "agent_sum": Sum("score"),
-        },
+        aggregates=RATING_AGGREGATES,
+        rollup=("ratings", "agent_n"),
     )
     if csat is None:
         customers = grouped(

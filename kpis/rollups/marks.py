@@ -7,7 +7,7 @@ A write marks every local day whose rollups it may change, before and after the 
   first inbound contact may change; the days of the answers about it (their segment is its
   channel, team and agent);
 - a ticket: the days it was and is solved on;
-- a survey answer: the days it was and is given on.
+- a survey answer or an agent's rating: the days it was and is given on.
 Marking more days than needed costs a rebuild, never a wrong figure. The whole-history paths
 (the CSV import) rebuild everything at the end instead.
 """
@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models.functions import TruncDate
 
-from surveys.models import Response
+from surveys.models import AgentRating, Response
 from tickets.facts import fcr_window
 from tickets.models import Contact, Ticket
 
@@ -116,17 +116,23 @@ def ticket_saved(sender: Any, instance: Ticket, **kwargs: Any) -> None:
     history_marks(solved_at=[instance.solved_at])
 
 
-def response_saving(sender: Any, instance: Response, **kwargs: Any) -> None:
+def answer_saving(sender: Any, instance: Response | AgentRating, **kwargs: Any) -> None:
+    """A survey answer or an agent's rating about to change: mark the day it was given."""
     if instance.pk is None or not _watching():
         return
-    old = Response.objects.filter(pk=instance.pk).values_list("responded_at", flat=True).first()
+    field = _ANSWER_DAY[sender]
+    old = sender.objects.filter(pk=instance.pk).values_list(field, flat=True).first()
     if old is not None:
         days_mark([_day(old)])
 
 
-def response_saved(sender: Any, instance: Response, **kwargs: Any) -> None:
-    if instance.responded_at is not None and _watching():
-        days_mark([_day(instance.responded_at)])
+def answer_saved(sender: Any, instance: Response | AgentRating, **kwargs: Any) -> None:
+    moment = getattr(instance, _ANSWER_DAY[sender])
+    if moment is not None and _watching():
+        days_mark([_day(moment)])
+
+
+_ANSWER_DAY = {Response: "responded_at", AgentRating: "rated_at"}
 
 
 def history_changed(

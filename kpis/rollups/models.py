@@ -103,3 +103,12 @@ class ResponseDay(_Day):
     ces_n = models.BigIntegerField(default=0)
     ces_sum = models.BigIntegerField(default=0)
     ces_squares = models.BigIntegerField(default=0)
+
+
+class RatingDay(_Day):
+    """Agents' own ratings by day of `rated_at` and agent."""
+
+    agent = _segment(Agent)
+    agent_n = models.BigIntegerField(default=0)
+    agent_good = models.BigIntegerField(default=0)
+    agent_sum = models.BigIntegerField(default=0)

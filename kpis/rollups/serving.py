@@ -118,3 +118,12 @@ def rollup_rows(
 
 def _named(row: Mapping[str, Any]) -> dict[str, Any]:
     return {name[2:] if name.startswith("v_") else name: value for name, value in row.items()}
+
+
+def rollup_total(name: str, column: str, scope: Scope) -> int | None:
+    """The sum of one rollup column over the scope's days, or None when it may not serve."""
+    if not rollups_enabled() or scope.filters or not period_clean(scope):
+        return None
+    spec = specs()[name]
+    found = spec.model.objects.filter(day__gte=scope.start, day__lte=scope.end)
+    return found.aggregate(n=Sum(column))["n"] or 0

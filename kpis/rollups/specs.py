@@ -11,10 +11,10 @@ from typing import Any
 from django.db import models
 from django.db.models import Count
 
-from surveys.models import Response
+from surveys.models import AgentRating, Response
 from tickets.models import Contact, Ticket
 
-from .models import ContactDay, ResponseDay, TicketDay
+from .models import ContactDay, RatingDay, ResponseDay, TicketDay
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,9 @@ class RollupSpec:
 def specs() -> dict[str, RollupSpec]:
     # Imported here: the query modules themselves ask which rollups can serve them.
     # By module name: the package exposes functions with the same names.
-    repeat, resolution, satisfaction, workload = (
+    perception, repeat, resolution, satisfaction, workload = (
         import_module(f"kpis.queries.{name}")
-        for name in ("repeat", "resolution", "satisfaction", "workload")
+        for name in ("perception", "repeat", "resolution", "satisfaction", "workload")
     )
 
     return {
@@ -78,6 +78,15 @@ def specs() -> dict[str, RollupSpec]:
             },
             {"channel": "channel", "team": "team__external_id", "agent": "agent__external_id"},
             {"responses": Count("id"), **satisfaction.AGGREGATES},
+        ),
+        "ratings": RollupSpec(
+            "ratings",
+            RatingDay,
+            lambda: AgentRating.objects.all(),
+            "rated_at",
+            {"agent_id": "agent_id"},
+            {"agent": "agent__external_id"},
+            perception.RATING_AGGREGATES,
         ),
     }
 

@@ -18,14 +18,14 @@ from kpis.rollups.build import rollups_rebuild, rollups_refresh
 from kpis.rollups.serving import period_clean
 from kpis.scope import Scope
 from kpis.tasks import kpi_rollups_refresh
-from surveys.models import Response
+from surveys.models import AgentRating, Response
 from tickets.records import ContactRecord, TicketRecord
 from tickets.services import contacts_upsert, tickets_upsert
 
 pytestmark = pytest.mark.django_db
 
-ROLLED_UP = ["satisfaction", "fcr", "exchanges", "repeat", "aht", "phone_answer"]
-CUTS = ["", "month", "channel", "team", "week,team", "day,channel", "month,channel"]
+ROLLED_UP = ["satisfaction", "fcr", "exchanges", "repeat", "aht", "phone_answer", "perception_gap"]
+CUTS = ["", "month", "channel", "team", "agent", "week,team", "day,channel", "month,agent"]
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
@@ -98,6 +98,11 @@ def _answer(rng: random.Random, contact) -> None:
         scale_min=low, scale_max=high,
         responded_at=contact.started_at + timedelta(hours=rng.randrange(1, 72)),
     )  # fmt: skip
+    if contact.agent_id:  # the agent's own reading, given again: a new score and day
+        AgentRating.objects.update_or_create(contact=contact, defaults={
+            "agent_id": contact.agent_id, "score": rng.randint(1, 5),
+            "rated_at": contact.started_at + timedelta(hours=rng.randrange(1, 48)),
+        })  # fmt: skip
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
