@@ -197,5 +197,7 @@ def rollups_refresh() -> int:
         for first, last in runs(days):
             days_rebuild(first, last)
         # Only the marks read above: one written meanwhile keeps its day dirty.
-        DirtyDay.objects.filter(pk__in=[pk for pk, _day in marks]).delete()
+        read = sorted(pk for pk, _day in marks)
+        for i in range(0, len(read), 500):  # SQLite caps a statement's parameters
+            DirtyDay.objects.filter(pk__in=read[i : i + 500]).delete()
     return len(days)
