@@ -10,7 +10,7 @@ class KpisConfig(AppConfig):
         # Keep the per-day rollups exact: every write marks the days it may change.
         from django.db.models import signals as model_signals
 
-        from surveys.models import AgentRating, Response
+        from surveys.models import AgentRating, RepeatCause, Response
         from tickets import signals
         from tickets.models import Contact, Ticket
 
@@ -22,6 +22,7 @@ class KpisConfig(AppConfig):
             (Ticket, marks.ticket_saving, marks.ticket_saved),
             (Response, marks.answer_saving, marks.answer_saved),
             (AgentRating, marks.answer_saving, marks.answer_saved),
+            (RepeatCause, marks.answer_saving, marks.answer_saved),
         ):
             uid = f"kpis_rollups_{model.__name__}"
             model_signals.pre_save.connect(saving, sender=model, dispatch_uid=uid)

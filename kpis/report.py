@@ -96,7 +96,7 @@ def meta_counts(scope: Scope) -> Table:
     sources = [
         ("agent_ratings", AgentRating.objects, "rated_at", ("ratings", "agent_n")),
         ("contacts", Contact.objects, "started_at", ("contacts", "contacts")),
-        ("repeat_reasons", RepeatCause.objects, "answered_at", None),
+        ("repeat_reasons", RepeatCause.objects, "answered_at", ("causes", "n")),
         ("responses", Response.objects, "responded_at", ("responses", "responses")),
         ("tickets", Ticket.objects, "created_at", None),
     ]

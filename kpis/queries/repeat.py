@@ -99,6 +99,7 @@ def repeat_causes(scope: Scope) -> Table:
         aggregates=CAUSE_AGGREGATES,
         fixed=("reason_code",),
         complete={"reason_code": sorted(RepeatCauseCode.values)},
+        rollup=("causes", "n"),
     )
     # A share is of all causes in the same period and segment: total per group of the other keys.
     totals: dict[tuple[Any, ...], int] = {}

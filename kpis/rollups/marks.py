@@ -6,8 +6,10 @@ A write marks every local day whose rollups it may change, before and after the 
   before it may change; the solved day of its tickets (old and new), whose inbound count and
   first inbound contact may change; the days of the answers about it (their segment is its
   channel, team and agent);
+- a contact at t (old and new t), again: the days of the repeat causes given about contacts
+  that started in [t, t + window], whose repeat fact may change;
 - a ticket: the days it was and is solved on;
-- a survey answer or an agent's rating: the days it was and is given on.
+- a survey answer, an agent's rating or a repeat cause: the days it was and is given on.
 Marking more days than needed costs a rebuild, never a wrong figure. The whole-history paths
 (the CSV import) rebuild everything at the end instead.
 """
@@ -19,9 +21,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.db.models.functions import TruncDate
 
-from surveys.models import AgentRating, Response
+from surveys.models import AgentRating, RepeatCause, Response
 from tickets.facts import fcr_window
 from tickets.models import Contact, Ticket
 
@@ -87,7 +90,26 @@ def history_marks(
     contacts = list(contact_ids)
     if contacts:
         days |= _local_days(Response.objects.filter(contact_id__in=contacts), "responded_at")
+    days |= _cause_days(contacts_at)
     return days_mark(days)
+
+
+def _cause_days(moments: Iterable[datetime | None]) -> set[date]:
+    """Days of the causes about contacts started within a window after any of `moments`."""
+    window = fcr_window()
+    spans: list[tuple[datetime, datetime]] = []
+    for moment in sorted(m for m in moments if m is not None):
+        if spans and moment <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], moment + window)
+        else:
+            spans.append((moment, moment + window))
+    days: set[date] = set()
+    for i in range(0, len(spans), 200):  # SQLite caps a statement's parameters
+        within = Q()
+        for a, b in spans[i : i + 200]:
+            within |= Q(contact__started_at__gte=a, contact__started_at__lte=b)
+        days |= _local_days(RepeatCause.objects.filter(within), "answered_at")
+    return days
 
 
 # Model signals: rows saved one by one (survey answers, the admin, tests' factories).
@@ -116,7 +138,7 @@ def ticket_saved(sender: Any, instance: Ticket, **kwargs: Any) -> None:
     history_marks(solved_at=[instance.solved_at])
 
 
-def answer_saving(sender: Any, instance: Response | AgentRating, **kwargs: Any) -> None:
+def answer_saving(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A survey answer or an agent's rating about to change: mark the day it was given."""
     if instance.pk is None or not _watching():
         return
@@ -126,13 +148,13 @@ def answer_saving(sender: Any, instance: Response | AgentRating, **kwargs: Any) 
         days_mark([_day(old)])
 
 
-def answer_saved(sender: Any, instance: Response | AgentRating, **kwargs: Any) -> None:
+def answer_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     moment = getattr(instance, _ANSWER_DAY[sender])
     if moment is not None and _watching():
         days_mark([_day(moment)])
 
 
-_ANSWER_DAY = {Response: "responded_at", AgentRating: "rated_at"}
+_ANSWER_DAY = {Response: "responded_at", AgentRating: "rated_at", RepeatCause: "answered_at"}
 
 
 def history_changed(

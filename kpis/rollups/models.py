@@ -9,6 +9,9 @@ from django.db import models
 
 from tickets.models import Agent, Team
 
+# Measures are 4-byte integers: one day and segment never counts 2^31 of anything, and
+# PostgreSQL sums them into 8-byte integers (sums of 8-byte ones are slow numerics).
+
 
 def _segment(model: type[models.Model]) -> models.ForeignKey:
     # No database constraint: a rollup row is rebuilt from the history, never the reverse.
@@ -62,14 +65,14 @@ class ContactDay(_Day):
 
     channel = models.CharField(max_length=16)
     team = _segment(Team)
-    contacts = models.BigIntegerField(default=0)
-    inbound_contacts = models.BigIntegerField(default=0)
-    followed_7d = models.BigIntegerField(default=0)
-    repeat_contacts = models.BigIntegerField(default=0)
-    offered = models.BigIntegerField(default=0)
-    answered = models.BigIntegerField(default=0)
-    handled = models.BigIntegerField(default=0)
-    handle_seconds = models.BigIntegerField(default=0)
+    contacts = models.IntegerField(default=0)
+    inbound_contacts = models.IntegerField(default=0)
+    followed_7d = models.IntegerField(default=0)
+    repeat_contacts = models.IntegerField(default=0)
+    offered = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    handled = models.IntegerField(default=0)
+    handle_seconds = models.IntegerField(default=0)
 
 
 class TicketDay(_Day):
@@ -77,14 +80,14 @@ class TicketDay(_Day):
 
     channel = models.CharField(max_length=16, null=True)
     team = _segment(Team)
-    solved = models.BigIntegerField(default=0)
-    solved_no_inbound = models.BigIntegerField(default=0)
-    solved_with_inbound = models.BigIntegerField(default=0)
-    single_inbound = models.BigIntegerField(default=0)
-    fcr = models.BigIntegerField(default=0)
-    recontact_7d = models.BigIntegerField(default=0)
-    inbound_contacts = models.BigIntegerField(default=0)
-    once_and_done = models.BigIntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    solved_no_inbound = models.IntegerField(default=0)
+    solved_with_inbound = models.IntegerField(default=0)
+    single_inbound = models.IntegerField(default=0)
+    fcr = models.IntegerField(default=0)
+    recontact_7d = models.IntegerField(default=0)
+    inbound_contacts = models.IntegerField(default=0)
+    once_and_done = models.IntegerField(default=0)
 
 
 class ResponseDay(_Day):
@@ -93,22 +96,32 @@ class ResponseDay(_Day):
     channel = models.CharField(max_length=16, null=True)
     team = _segment(Team)
     agent = _segment(Agent)
-    responses = models.BigIntegerField(default=0)
-    nps_n = models.BigIntegerField(default=0)
-    promoters = models.BigIntegerField(default=0)
-    detractors = models.BigIntegerField(default=0)
-    csat_n = models.BigIntegerField(default=0)
-    csat_good = models.BigIntegerField(default=0)
-    csat_sum = models.BigIntegerField(default=0)
-    ces_n = models.BigIntegerField(default=0)
-    ces_sum = models.BigIntegerField(default=0)
-    ces_squares = models.BigIntegerField(default=0)
+    responses = models.IntegerField(default=0)
+    nps_n = models.IntegerField(default=0)
+    promoters = models.IntegerField(default=0)
+    detractors = models.IntegerField(default=0)
+    csat_n = models.IntegerField(default=0)
+    csat_good = models.IntegerField(default=0)
+    csat_sum = models.IntegerField(default=0)
+    ces_n = models.IntegerField(default=0)
+    ces_sum = models.IntegerField(default=0)
+    ces_squares = models.IntegerField(default=0)
 
 
 class RatingDay(_Day):
     """Agents' own ratings by day of `rated_at` and agent."""
 
     agent = _segment(Agent)
-    agent_n = models.BigIntegerField(default=0)
-    agent_good = models.BigIntegerField(default=0)
-    agent_sum = models.BigIntegerField(default=0)
+    agent_n = models.IntegerField(default=0)
+    agent_good = models.IntegerField(default=0)
+    agent_sum = models.IntegerField(default=0)
+
+
+class CauseDay(_Day):
+    """Repeat-contact causes by day of `answered_at` and cause code."""
+
+    code = models.CharField(max_length=32)
+    n = models.IntegerField(default=0)
+    on_repeat_contact = models.IntegerField(default=0)
+    customer_n = models.IntegerField(default=0)
+    agent_n = models.IntegerField(default=0)

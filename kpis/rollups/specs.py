@@ -11,10 +11,10 @@ from typing import Any
 from django.db import models
 from django.db.models import Count
 
-from surveys.models import AgentRating, Response
+from surveys.models import AgentRating, RepeatCause, Response
 from tickets.models import Contact, Ticket
 
-from .models import ContactDay, RatingDay, ResponseDay, TicketDay
+from .models import CauseDay, ContactDay, RatingDay, ResponseDay, TicketDay
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,15 @@ def specs() -> dict[str, RollupSpec]:
             {"agent_id": "agent_id"},
             {"agent": "agent__external_id"},
             perception.RATING_AGGREGATES,
+        ),
+        "causes": RollupSpec(
+            "causes",
+            CauseDay,
+            lambda: RepeatCause.objects.all(),
+            "answered_at",
+            {"code": "code"},
+            {"reason_code": "code"},
+            repeat.CAUSE_AGGREGATES,
         ),
     }
 

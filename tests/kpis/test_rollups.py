@@ -18,13 +18,16 @@ from kpis.rollups.build import rollups_rebuild, rollups_refresh
 from kpis.rollups.serving import period_clean
 from kpis.scope import Scope
 from kpis.tasks import kpi_rollups_refresh
-from surveys.models import AgentRating, Response
+from surveys.models import AgentRating, RepeatCause, RepeatCauseCode, Reporter, Response
 from tickets.records import ContactRecord, TicketRecord
 from tickets.services import contacts_upsert, tickets_upsert
 
 pytestmark = pytest.mark.django_db
 
-ROLLED_UP = ["satisfaction", "fcr", "exchanges", "repeat", "aht", "phone_answer", "perception_gap"]
+ROLLED_UP = [
+    "satisfaction", "fcr", "exchanges", "repeat", "aht", "phone_answer", "perception_gap",
+    "repeat_causes",
+]  # fmt: skip
 CUTS = ["", "month", "channel", "team", "agent", "week,team", "day,channel", "month,agent"]
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
@@ -98,6 +101,13 @@ def _answer(rng: random.Random, contact) -> None:
         scale_min=low, scale_max=high,
         responded_at=contact.started_at + timedelta(hours=rng.randrange(1, 72)),
     )  # fmt: skip
+    if contact.direction == "inbound":  # a cause, given again: a new code and day
+        answered = contact.started_at + timedelta(hours=rng.randrange(1, 96))
+        RepeatCause.objects.update_or_create(
+            contact=contact,
+            reporter=rng.choice(list(Reporter)),
+            defaults={"code": rng.choice(list(RepeatCauseCode)), "answered_at": answered},
+        )
     if contact.agent_id:  # the agent's own reading, given again: a new score and day
         AgentRating.objects.update_or_create(contact=contact, defaults={
             "agent_id": contact.agent_id, "score": rng.randint(1, 5),
@@ -183,7 +193,11 @@ def test_a_survey_answer_saved_alone_marks_its_day(settings):
     rollups_rebuild()
     from tickets.models import Contact
 
-    _answer(random.Random(1), Contact.objects.get())
+    contact = Contact.objects.get()
+    Response.objects.create(
+        contact=contact, ticket=contact.ticket, kind="nps", score=9, scale_min=0, scale_max=10,
+        responded_at=T0 + timedelta(days=1),
+    )  # fmt: skip
     day = DirtyDay.objects.get().day
     assert not period_clean(Scope(day, day))
 
@@ -263,7 +277,19 @@ def test_the_import_builds_the_rollups_and_every_section_equals_the_scanned_one(
 ):
     start, end = date(2024, 1, 1), date(2025, 6, 30)
     assert RollupState.objects.get().status == RollupState.READY
-    assert reads_rollups(lambda: build_report(start, end))
+    with CaptureQueriesContext(connection) as queries:
+        build_report(start, end)
+    read = " ".join(q["sql"] for q in queries)
+    for table in ("contactday", "ticketday", "responseday", "ratingday", "causeday"):
+        assert f"kpis_{table}" in read
+    # Only the backlog and the count of tickets created are read from the history.
+    for table in (
+        "tickets_contact",
+        "surveys_response",
+        "surveys_agentrating",
+        "surveys_repeatcause",
+    ):
+        assert f'FROM "{table}"' not in read
     served_report = {k: t.rows for k, t in build_report(start, end).items()}
     settings.KPI_ROLLUPS = False
     scanned_report = {k: t.rows for k, t in build_report(start, end).items()}
