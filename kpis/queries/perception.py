@@ -15,6 +15,7 @@ from surveys.models import AgentRating, Response, SurveyKind
 from ..scope import Scope
 from ..stats import wilson_interval
 from .base import Table, build_table, grouped, low_sample, order_keys, pct, ratio
+from .satisfaction import AGGREGATES as SATISFACTION_AGGREGATES
 from .satisfaction import DIMENSIONS as RESPONSE_DIMENSIONS
 
 RATING_DIMENSIONS = {
@@ -58,22 +59,19 @@ def perception_gap(scope: Scope, csat: Groups | None = None) -> Table:
         rollup=("ratings", "agent_n"),
     )
     if csat is None:
-        customers = grouped(
+        # The satisfaction query's own CSAT counts, so that the rollups can serve them too.
+        csat = grouped(
             Response.objects.filter(kind=SurveyKind.CSAT),
             scope,
             date_field="responded_at",
             dimensions=RESPONSE_DIMENSIONS,
-            aggregates={
-                "customer_n": Count("id"),
-                "customer_good": Count("id", filter=Q(score__gte=4)),
-                "customer_sum": Sum("score"),
-            },
+            aggregates={n: SATISFACTION_AGGREGATES[n] for n in ("csat_n", "csat_good", "csat_sum")},
+            rollup=("responses", "csat_n"),
         )
-    else:
-        customers = [
-            (key, {"customer_" + name: c["csat_" + name] for name in ("n", "good", "sum")})
-            for key, c in csat
-        ]
+    customers = [
+        (key, {"customer_" + name: c["csat_" + name] for name in ("n", "good", "sum")})
+        for key, c in csat
+    ]
     merged: dict[tuple[Any, ...], dict[str, int]] = {}
     for key, counts in [*agents, *customers]:
         merged.setdefault(key, {}).update(counts)

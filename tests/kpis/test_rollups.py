@@ -309,3 +309,16 @@ def test_the_dashboard_reads_the_rollups_in_a_fixed_number_of_queries(
 
     settings.KPI_ROLLUPS = False
     assert dashboard_data(scope, "team") == data
+
+
+def test_a_write_has_its_days_rebuilt_once_it_commits(django_capture_on_commit_callbacks):
+    contacts_upsert([ContactRecord("1", "cu", "phone", "billing", "inbound", T0, ticket="T1")])
+    rollups_rebuild()
+    march = Scope(date(2024, 3, 1), date(2024, 3, 31))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        contacts_upsert([ContactRecord("2", "cu", "chat", "billing", "inbound", T0, ticket="T1")])
+
+    assert not DirtyDay.objects.exists()
+    assert period_clean(march)
+    assert KPIS["repeat"](march.with_(by=("channel",))).rows[0][:3] == ["chat", 1, 0]
