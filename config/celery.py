@@ -26,4 +26,6 @@ def _beat_schedule(sender: Celery, **kwargs) -> None:
         "claims-release-stale": {"task": "surveys.tasks.claims_release_stale", "schedule": 60.0},
         "reminders-dispatch": {"task": "surveys.tasks.reminders_dispatch", "schedule": 300.0},
         "invitations-expire": {"task": "surveys.tasks.invitations_expire", "schedule": 300.0},
+        # Writes queue it after commit; this catches a queueing that failed (broker down).
+        "kpi-rollups-refresh": {"task": "kpis.tasks.kpi_rollups_refresh", "schedule": 300.0},
     }
