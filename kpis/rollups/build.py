@@ -107,7 +107,11 @@ def rollups_rebuild(
         if bounds is None:
             return 0
         first, last = first or bounds[0], last or bounds[1]
+        marks = list(
+            DirtyDay.objects.filter(day__gte=first, day__lte=last).values_list("pk", flat=True)
+        )
         _steps_run(first, last, progress)
+        _marks_delete(marks)  # those read before the rebuild: its days are exact again
         return (last - first).days + 1
     with transaction.atomic():
         current = _locked_state()
@@ -197,7 +201,10 @@ def rollups_refresh() -> int:
         for first, last in runs(days):
             days_rebuild(first, last)
         # Only the marks read above: one written meanwhile keeps its day dirty.
-        read = sorted(pk for pk, _day in marks)
-        for i in range(0, len(read), 500):  # SQLite caps a statement's parameters
-            DirtyDay.objects.filter(pk__in=read[i : i + 500]).delete()
+        _marks_delete([pk for pk, _day in marks])
     return len(days)
+
+
+def _marks_delete(pks: list[int]) -> None:
+    for i in range(0, len(pks), 500):  # SQLite caps a statement's parameters
+        DirtyDay.objects.filter(pk__in=pks[i : i + 500]).delete()

@@ -252,15 +252,19 @@ def test_an_interrupted_full_build_resumes_where_it_stopped(settings):
     assert_same_figures(settings, date(2024, 3, 1), date(2024, 7, 31), ["t1"])
 
 
-def test_the_rebuild_command_reports_its_progress():
+def test_the_rebuild_command_reports_its_progress_and_cleans_the_days_it_rebuilds():
     contacts_upsert([ContactRecord("1", "cu", "phone", "billing", "inbound", T0, ticket="T1")])
     out = io.StringIO()
-
     call_command("kpi_rollups_rebuild", stdout=out)
+    contacts_upsert([ContactRecord("2", "cu", "phone", "billing", "inbound", T0, ticket="T1")])
+    assert not period_clean(Scope(date(2024, 3, 1), date(2024, 3, 2)))
+
     call_command("kpi_rollups_rebuild", "--from", "2024-03-01", "--to", "2024-03-02", stdout=out)
 
     assert "100.0%" in out.getvalue() and "2 days rebuilt." in out.getvalue()
     assert RollupState.objects.get().status == RollupState.READY
+    assert period_clean(Scope(date(2024, 3, 1), date(2024, 3, 2)))
+    assert not period_clean(Scope(date(2024, 3, 1), date(2024, 3, 8)))  # the window after
 
 
 # --- the reference, served from the rollups ---------------------------------------------------
