@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import translation
 
 from tickets import signals
@@ -177,6 +178,125 @@ def test_an_import_into_a_known_history_refreshes_the_facts_it_changes(tmp_path)
     import_history(more)
 
     assert facts()["contacts"]["1"] == (False, True, None)
+    assert facts()["contacts"]["9"] == (True, False, "1")
+    assert facts()["tickets"]["t1"] == (1, "1", True)
+
+
+# --- Bulk loads (PostgreSQL): foreign keys and secondary indexes dropped, then re-created ------
+
+
+def schema() -> tuple[list[tuple], list[tuple]]:
+    """Every index and constraint of the database, as pg_catalog defines them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes"
+            " WHERE schemaname = current_schema() ORDER BY 1, 2"
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid),"
+            " condeferrable, condeferred, convalidated FROM pg_constraint"
+            " WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"
+        )
+        constraints = cursor.fetchall()
+    return indexes, constraints
+
+
+BULK_TABLES = {
+    "tickets_ticket", "tickets_contact", "surveys_response", "surveys_agentrating",
+    "surveys_repeatcause",
+}  # fmt: skip
+
+
+@pytest.fixture
+def bulk_loads(monkeypatch):
+    """Every load is a bulk one; the list names the tables each import took in bulk."""
+    from tickets.importing.postgres import PostgresImport
+
+    monkeypatch.setattr("tickets.importing.postgres.BULK_FROM_ROWS", 1)
+    taken: list[str] = []
+    prepare = PostgresImport.bulk_prepare
+
+    def spy(self, tables, rows):
+        prepare(self, tables, rows)
+        taken.extend(t for t in tables if t in self.bulk_tables and t not in taken)
+
+    monkeypatch.setattr(PostgresImport, "bulk_prepare", spy)
+    return taken
+
+
+SURVEY_FILES = {
+    "responses": "response_id,ticket_id,contact_id,kind,score,responded_at,comment\n"
+    "r1,t1,1,csat,4,2024-03-01T10:00:00Z,\nr2,t2,3,nps,9,2024-03-02T10:00:00Z,fine\n",
+    "agent_ratings": "contact_id,agent_id,score,rated_at\n1,a1,5,2024-03-01T10:00:00Z\n",
+    "repeat_reasons": "contact_id,reason_code,answered_at\n3,unclear_answer,2024-03-02T10:00:00Z\n",
+}
+
+
+@pytest.mark.django_db
+def test_a_bulk_load_leaves_the_constraints_and_indexes_the_migrations_create(
+    postgres, tmp_path, bulk_loads
+):
+    migrated = schema()
+
+    output = import_history(history(tmp_path, **SURVEY_FILES))
+
+    assert set(bulk_loads) == BULK_TABLES
+    assert schema() == migrated
+    assert summary(output)["contacts.csv"] == (3, 0, 0, 0)
+    assert summary(output)["responses.csv"] == (2, 0, 0, 0)
+    assert facts()["tickets"]["t1"] == (1, "1", False)
+    # The foreign keys are checked again, deferred as before.
+    with pytest.raises(Exception, match="foreign key"), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("UPDATE tickets_contact SET ticket_id = -1 WHERE external_id = '1'")
+
+
+@pytest.mark.django_db
+def test_a_large_import_failing_late_leaves_the_database_as_it_was(postgres, tmp_path, bulk_loads):
+    (tmp_path / "first").mkdir()
+    import_history(history(tmp_path / "first"))
+    bulk_loads.clear()
+    before = schema(), facts(), Customer.objects.count(), Agent.objects.count()
+    contacts = GOOD_CONTACTS + "".join(
+        f"{n},,c{n},phone,billing,a{n},lyon,inbound,2024-03-05T09:00:00Z,,,\n"
+        for n in range(10, 200)
+    )
+    # The last file's last row names a contact nobody knows: found after every other file
+    # was written, and their foreign keys and indexes dropped.
+    responses = SURVEY_FILES["responses"] + "r3,,404,csat,4,2024-03-05T10:00:00Z,\n"
+    (tmp_path / "second").mkdir()
+    directory = history(tmp_path / "second", contacts=contacts, responses=responses)
+
+    message = import_error(directory)
+
+    assert "responses.csv, line 4, field “contact_id”" in message
+    assert {"tickets_ticket", "tickets_contact"} <= set(bulk_loads)
+    assert (schema(), facts(), Customer.objects.count(), Agent.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_a_large_import_into_a_known_history_equals_a_row_by_row_one(
+    postgres, tmp_path, bulk_loads
+):
+    import_history(history(tmp_path))
+    bulk_loads.clear()
+    # More contacts than the table holds: a bulk load.
+    later = (
+        CONTACTS_HEADER
+        + "9,,c1,phone,billing,,,inbound,2024-03-03T09:00:00Z,,,\n"
+        + "".join(
+            f"{n},,c{n},chat,delivery,,,inbound,2024-03-04T09:00:00Z,,,\n" for n in range(10, 14)
+        )
+    )
+    (tmp_path / "more").mkdir()
+    more = history(tmp_path / "more", contacts=later, tickets=TICKETS_HEADER)
+    migrated = schema()
+
+    import_history(more)
+
+    assert bulk_loads == ["tickets_contact"]
+    assert schema() == migrated
     assert facts()["contacts"]["9"] == (True, False, "1")
     assert facts()["tickets"]["t1"] == (1, "1", True)
 
