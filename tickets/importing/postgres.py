@@ -12,7 +12,7 @@
    then finds nothing or little to change.
 5. One INSERT ... SELECT ... ON CONFLICT (external_id) DO UPDATE ... WHERE (row) IS DISTINCT FROM
    per table: a row sent again unchanged is not written.
-6. A large load (at least BULK_FROM_ROWS rows, and at least as many as the table holds) goes in
+6. A large load (at least BULK_FROM_ROWS rows, and more than the table holds) goes in
    with the table's foreign keys and secondary indexes dropped, and both re-created, as
    pg_catalog defines them, before the import ends: each index is then built by one sort, and
    each foreign key checked by one join, instead of an index entry and a deferred check (run row
@@ -36,7 +36,7 @@ from .generic import unknown_ticket
 from .history import FULL_REFRESH_FROM, Outcome, Progress, Rejects
 from .registry import HistoryFile
 
-# A load of at least this many rows into a table holding no more rows than it brings is a bulk
+# A load of at least this many rows into a table holding fewer rows than it brings is a bulk
 # load (step 6 above). Below, keeping the indexes costs less than rebuilding them.
 BULK_FROM_ROWS = 50_000
 
@@ -163,7 +163,7 @@ class PostgresImport:
             [(existing,)] = self.execute(
                 f"SELECT count(*) FROM (SELECT 1 FROM {quote(table)} LIMIT %s) AS e", [rows + 1]
             )
-            if existing <= rows:
+            if existing < rows:
                 bulk.append(table)
         if not bulk:
             return
@@ -245,9 +245,10 @@ class PostgresImport:
         )
         self._resolve()
         self._facts()
+        # Only new rows count: importing the same history again is no bulk load.
         [(tickets, contacts)] = self.execute(
-            "SELECT (SELECT count(*) FROM import_ticket_rows),"
-            " (SELECT count(*) FROM import_contact_rows)"
+            "SELECT (SELECT count(*) FROM import_ticket_rows WHERE new),"
+            " (SELECT count(*) FROM import_contact_rows WHERE new)"
         )
         # Both before either insert: each table has a foreign key to the other.
         self.bulk_prepare(["tickets_ticket"], tickets)
@@ -327,6 +328,7 @@ class PostgresImport:
             CREATE TEMPORARY TABLE import_ticket_rows ON COMMIT DROP AS
             SELECT COALESCE(t.id, nextval(%(tickets)s::regclass))
                        AS id,
+                   t.id IS NULL AS new,
                    t.solved_at AS old_solved_at, t.customer_id AS old_customer_id,
                    s.ticket_id AS external_id, cu.id AS customer_id, s.reason, s.priority,
                    s.created_at::timestamptz AS created_at, s.solved_at::timestamptz AS solved_at
@@ -343,7 +345,7 @@ class PostgresImport:
             CREATE TEMPORARY TABLE import_contact_rows ON COMMIT DROP AS
             SELECT COALESCE(c.id, nextval(%(contacts)s::regclass))
                        AS id,
-                   c.customer_id AS old_customer_id,
+                   c.id IS NULL AS new, c.customer_id AS old_customer_id,
                    s.contact_id AS external_id,
                    COALESCE(it.id, (SELECT t.id FROM tickets_ticket AS t
                                     WHERE t.external_id = s.ticket_id)) AS ticket_id,
