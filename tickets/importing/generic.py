@@ -30,7 +30,9 @@ def unknown_reference(fmt: Format, row: Row, column: str, message: str) -> RowEr
     return RowError(fmt.file, row.line, column, message, raw_text(values))
 
 
-class GenericImport:
+class ImportRun:
+    """What every database's import holds: the files to read, where rejects go, the progress."""
+
     def __init__(
         self,
         directory: Path,
@@ -46,6 +48,8 @@ class GenericImport:
         )
         self.outcome = Outcome()
 
+
+class GenericImport(ImportRun):
     def run(self) -> Outcome:
         for item in self.files:
             fmt = item if isinstance(item, Format) else item.format

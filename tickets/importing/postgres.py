@@ -32,7 +32,7 @@ from ..facts import CONTACT_ORDER, PG_COMES_BACK, PG_IS_FOLLOWED, PG_IS_REPEAT, 
 from ..models import Agent, Customer, Team
 from .csv_rows import Format, RowError, RowReader, raw_text
 from .formats import CONTACTS, TICKETS
-from .generic import unknown_ticket
+from .generic import ImportRun, unknown_ticket
 from .history import FULL_REFRESH_FROM, Outcome, Progress, Rejects
 from .registry import HistoryFile
 
@@ -45,7 +45,7 @@ def staging_table(fmt: Format) -> str:
     return "import_" + fmt.file.removesuffix(".csv")
 
 
-class PostgresImport:
+class PostgresImport(ImportRun):
     DERIVED = [
         "import_ticket_rows", "import_contact_rows", "import_inbound", "import_contact_facts",
         "import_ticket_facts", "import_ticket_back",
@@ -58,13 +58,7 @@ class PostgresImport:
         rejects: Rejects,
         progress: Progress | None,
     ) -> None:
-        self.directory, self.files, self.rejects, self.progress = (
-            directory,
-            files,
-            rejects,
-            progress,
-        )
-        self.outcome = Outcome()
+        super().__init__(directory, files, rejects, progress)
         # Bulk loads: tables whose foreign keys and secondary indexes are dropped, and the
         # statements that re-create them (indexes first, then the foreign keys).
         self.bulk_tables: set[str] = set()
