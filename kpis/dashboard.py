@@ -74,8 +74,17 @@ class _Spec:
     unit: str = "%"
 
 
-def _share(part: str, whole: str) -> Callable[[Counts], float | None]:
-    return lambda c: 100 * c[part] / c[whole] if c[whole] else None
+def _share_spec(
+    key: str, label: Any, counts: Callable, aggregates: dict[str, Any], part: str, whole: str
+) -> _Spec:
+    """A headline that is a share of a count: its CI is Wilson's, its change a z-test."""
+    return _Spec(
+        key, label, counts, aggregates,
+        lambda c: 100 * c[part] / c[whole] if c[whole] else None,
+        whole,
+        lambda c: wilson_interval(c[part], c[whole]),
+        lambda a, b: proportion_change(a[part], a[whole], b[part], b[whole]),
+    )  # fmt: skip
 
 
 SPECS = [
@@ -88,11 +97,9 @@ SPECS = [
         ),
         unit="",
     ),
-    _Spec(
+    _share_spec(
         "csat", gettext_lazy("CSAT"), satisfaction_counts, SATISFACTION_AGGREGATES,
-        _share("csat_good", "csat_n"), "csat_n",
-        lambda c: wilson_interval(c["csat_good"], c["csat_n"]),
-        lambda a, b: proportion_change(a["csat_good"], a["csat_n"], b["csat_good"], b["csat_n"]),
+        "csat_good", "csat_n",
     ),
     _Spec(
         "ces", gettext_lazy("CES (1-7)"), satisfaction_counts, SATISFACTION_AGGREGATES,
@@ -103,27 +110,17 @@ SPECS = [
         ),
         unit="",
     ),
-    _Spec(
+    _share_spec(
         "fcr", gettext_lazy("First contact resolution"), fcr_counts, FCR_AGGREGATES,
-        _share("fcr", "solved_with_inbound"), "solved_with_inbound",
-        lambda c: wilson_interval(c["fcr"], c["solved_with_inbound"]),
-        lambda a, b: proportion_change(
-            a["fcr"], a["solved_with_inbound"], b["fcr"], b["solved_with_inbound"]
-        ),
+        "fcr", "solved_with_inbound",
     ),
-    _Spec(
+    _share_spec(
         "repeat", gettext_lazy("Repeat-contact rate"), repeat_counts, REPEAT_AGGREGATES,
-        _share("followed_7d", "inbound_contacts"), "inbound_contacts",
-        lambda c: wilson_interval(c["followed_7d"], c["inbound_contacts"]),
-        lambda a, b: proportion_change(
-            a["followed_7d"], a["inbound_contacts"], b["followed_7d"], b["inbound_contacts"]
-        ),
+        "followed_7d", "inbound_contacts",
     ),
-    _Spec(
+    _share_spec(
         "answer", gettext_lazy("Phone answer rate"), phone_counts, PHONE_AGGREGATES,
-        _share("answered", "offered"), "offered",
-        lambda c: wilson_interval(c["answered"], c["offered"]),
-        lambda a, b: proportion_change(a["answered"], a["offered"], b["answered"], b["offered"]),
+        "answered", "offered",
     ),
 ]  # fmt: skip
 
