@@ -437,6 +437,13 @@ class Invitation(models.Model):
             models.Index(fields=["status", "reminder_due_at"]),
             models.Index(fields=["status", "expires_at"]),
             models.Index(fields=["status", "claimed_at"]),
+            # The beat's claim reads the oldest due rows in this order, a batch at a time:
+            # without it, each claim sorts the whole backlog of pending rows.
+            models.Index(
+                fields=["send_after", "id"],
+                condition=models.Q(status="pending", delivery__in=["email", "sms"]),
+                name="invitation_due_to_send",
+            ),
         ]
         constraints = [
             # One survey per ticket episode, whatever races between triggers.

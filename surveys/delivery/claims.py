@@ -43,7 +43,9 @@ def _claim(queryset: QuerySet, *, kind: str, enqueue: Enqueue, now, **claimed) -
         queryset.filter(pk__in=ids).update(claim=claim, claimed_at=now, **claimed)
         # Check we got them: on SQLite a concurrent claim may have taken some first.
         ids = list(
-            Invitation.objects.filter(claim=claim).order_by("pk").values_list("pk", flat=True)
+            Invitation.objects.filter(pk__in=ids, claim=claim)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
         transaction.on_commit(lambda: _enqueue_or_release(enqueue, ids, claim, kind))
     return ids
