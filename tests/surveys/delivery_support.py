@@ -45,14 +45,23 @@ class CountingHandler:
     writing to its queue, and the moment a killed client leaves a row in doubt.
     """
 
-    def __init__(self, *, delay: float = 0.0, keep: bool = True) -> None:
+    def __init__(self, *, delay: float = 0.0, keep: bool = True, pipelining: bool = True) -> None:
         self.delay = delay
         self.keep = keep
+        self.pipelining = pipelining
         self.messages: list[bytes] = []
         self.counts: Counter[str] = Counter()
         self.total = 0
         self._waiters: list[tuple[int, threading.Event]] = []
         self._lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:
+        # aiosmtpd reads pipelined commands fine but does not offer PIPELINING; production
+        # MTAs do, so the sender's pipelined path is the one the tests run by default.
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_DATA(self, server, session, envelope) -> str:
         content = envelope.original_content or envelope.content
@@ -81,10 +90,14 @@ class CountingHandler:
 class Sink:
     """An aiosmtpd server on loopback in a thread of this process."""
 
-    def __init__(self, *, delay: float = 0.0, keep: bool = True) -> None:
-        self.handler = CountingHandler(delay=delay, keep=keep)
+    def __init__(
+        self, *, delay: float = 0.0, keep: bool = True, pipelining: bool = True, wrap=None
+    ) -> None:
+        self.handler = CountingHandler(delay=delay, keep=keep, pipelining=pipelining)
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        # `wrap` puts a handler in front of the counting one (to refuse some addresses).
+        handler = wrap(self.handler) if wrap else self.handler
+        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port)
 
     def __enter__(self) -> "Sink":
         self.controller.start()
