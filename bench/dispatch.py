@@ -7,7 +7,9 @@
 The database named by DATABASE_URL must have "bench" in its name: it is dropped, created and
 migrated. The Redis database is flushed before and after. The script starts, and stops:
 
-- a loopback SMTP sink in its own process (aiosmtpd) that counts messages per invitation;
+- a loopback SMTP sink in its own process that counts messages per invitation: bench/smtp_sink.py
+  by default, or with --sink aiosmtpd the tests' aiosmtpd sink (which, at about a millisecond
+  of CPU per message, becomes the bottleneck on two cores);
 - one `celery -A config worker` with --workers processes (prefork).
 
 It first measures the baseline: --noop no-op tasks, one queue message per task, published from
@@ -44,6 +46,7 @@ def main() -> None:
     parser.add_argument("--noop", type=int, default=None, help="default: min(invitations, 20000)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--sink", choices=["fast", "aiosmtpd"], default="fast")
     parser.add_argument("--loglevel", default="WARNING", help="the worker's (INFO logs each task)")
     args = parser.parse_args()
     noop_count = args.noop if args.noop is not None else min(args.invitations, 20_000)
@@ -69,7 +72,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="ecoute-bench-dispatch-"))
     port = free_port()
-    sink = start_sink(port, work / "sink.json")
+    sink = start_sink(args.sink, port, work / "sink.json")
     env = worker_env(
         database_url=os.environ["DATABASE_URL"],
         broker_url=settings.CELERY_BROKER_URL,
@@ -147,10 +150,13 @@ def insert_invitations(count: int) -> None:
     print(f"inserted {count} due invitations in {time.perf_counter() - started:.1f} s")
 
 
-def start_sink(port: int, out: Path) -> subprocess.Popen:
-    script = ROOT / "tests/surveys/delivery_support.py"
+def start_sink(kind: str, port: int, out: Path) -> subprocess.Popen:
+    if kind == "fast":
+        command = [sys.executable, ROOT / "bench/smtp_sink.py"]
+    else:
+        command = [sys.executable, ROOT / "tests/surveys/delivery_support.py", "sink"]
     sink = subprocess.Popen(
-        [sys.executable, script, "sink", "--port", str(port), "--out", str(out)],
+        [*command, "--port", str(port), "--out", str(out)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -220,7 +226,8 @@ def report(args, noop_count, baseline, sent, elapsed, counts, work) -> None:
     rate = sent / elapsed if elapsed else 0.0
     print()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
-    print(f"workers: 1 celery worker, {args.workers} processes; logs in {work}")
+    print(f"workers: 1 celery worker, {args.workers} processes; {args.sink} SMTP sink")
+    print(f"logs in {work}")
     print(f"no-op baseline, one message per task: {baseline:8.0f} tasks/s ({noop_count} tasks)")
     print(
         f"invitations, batches of 200:           {rate:8.0f} emails/s ({sent} in {elapsed:.1f} s)"
