@@ -247,8 +247,12 @@ class PostgresImport(ImportRun):
         # Both before either insert: each table has a foreign key to the other.
         self.bulk_prepare(["tickets_ticket"], tickets)
         self.bulk_prepare(["tickets_contact"], contacts)
-        self._tickets_upsert()
-        self._contacts_upsert()
+        if self.history_was_empty:
+            self._tickets_insert()
+            self._contacts_insert()
+        else:
+            self._tickets_upsert()
+            self._contacts_upsert()
         # Fresh statistics for what follows (answers joined to contacts, the facts refresh,
         # the first KPI queries): autovacuum would get there, but only after the import.
         self.execute("ANALYZE tickets_ticket")
@@ -427,18 +431,58 @@ class PostgresImport(ImportRun):
         for table in ("import_contact_facts", "import_ticket_facts", "import_ticket_back"):
             self.execute(f"ANALYZE {table}")
 
+    # An empty history has nothing to conflict with or compare to (the staged rows hold one row
+    # per id already): a plain INSERT skips the speculative insertion and the comparison that
+    # ON CONFLICT and NOT EXISTS cost per row, about half of the upserts' time.
+    TICKET_COLUMNS = (
+        "id, external_id, customer_id, reason, priority, created_at, solved_at,"
+        " inbound_count, first_inbound_contact_id, recontact_in_window"
+    )
+    TICKET_VALUES = """
+        SELECT i.id, i.external_id, i.customer_id, i.reason, i.priority, i.created_at,
+               i.solved_at, COALESCE(f.n, 0), f.first_id, b.id IS NOT NULL
+        FROM import_ticket_rows AS i
+        LEFT JOIN import_ticket_facts AS f ON f.id = i.id
+        LEFT JOIN import_ticket_back AS b ON b.id = i.id
+    """
+    CONTACT_COLUMNS = (
+        "id, external_id, ticket_id, customer_id, channel, reason, agent_id, team_id,"
+        " direction, started_at, answered_at, ended_at, handle_seconds, do_not_survey,"
+        " previous_contact_id, is_repeat, followed_in_window"
+    )
+    CONTACT_VALUES = """
+        SELECT i.id, i.external_id, i.ticket_id, i.customer_id, i.channel, i.reason,
+               i.agent_id, i.team_id, i.direction, i.started_at, i.answered_at,
+               i.ended_at, i.handle_seconds, false,
+               f.prev_id, COALESCE(f.rep, false), COALESCE(f.fol, false)
+        FROM import_contact_rows AS i
+        LEFT JOIN import_contact_facts AS f ON f.id = i.id
+    """
+
+    def _tickets_insert(self) -> None:
+        created = self.execute(
+            f"INSERT INTO tickets_ticket ({self.TICKET_COLUMNS}) {self.TICKET_VALUES}"
+        )
+        [(solved,)] = self.execute(
+            "SELECT COALESCE(array_agg(id), '{}') FROM import_ticket_rows"
+            " WHERE solved_at IS NOT NULL"
+        )
+        self.outcome.counts(TICKETS).add(created, 0, 0)
+        self.outcome.tickets_solved, self.outcome.tickets_reopened = solved, []
+
+    def _contacts_insert(self) -> None:
+        created = self.execute(
+            f"INSERT INTO tickets_contact ({self.CONTACT_COLUMNS}) {self.CONTACT_VALUES}"
+        )
+        [(ids,)] = self.execute("SELECT COALESCE(array_agg(id), '{}') FROM import_contact_rows")
+        self.outcome.counts(CONTACTS).add(created, 0, 0)
+        self.outcome.contacts_created, self.outcome.contacts_updated = ids, []
+
     def _tickets_upsert(self) -> None:
         [(created, updated, solved, reopened, total)] = self.execute(
-            """
+            f"""
             WITH up AS (
-                INSERT INTO tickets_ticket AS t
-                    (id, external_id, customer_id, reason, priority, created_at, solved_at,
-                     inbound_count, first_inbound_contact_id, recontact_in_window)
-                SELECT i.id, i.external_id, i.customer_id, i.reason, i.priority, i.created_at,
-                       i.solved_at, COALESCE(f.n, 0), f.first_id, b.id IS NOT NULL
-                FROM import_ticket_rows AS i
-                LEFT JOIN import_ticket_facts AS f ON f.id = i.id
-                LEFT JOIN import_ticket_back AS b ON b.id = i.id
+                INSERT INTO tickets_ticket AS t ({self.TICKET_COLUMNS}) {self.TICKET_VALUES}
                 -- A row sent again as it is does not even try: an ON CONFLICT per row costs.
                 WHERE NOT EXISTS (
                     SELECT 1 FROM tickets_ticket AS e
@@ -460,9 +504,9 @@ class PostgresImport(ImportRun):
             SELECT count(*) FILTER (WHERE up.created),
                    count(*) FILTER (WHERE NOT up.created),
                    COALESCE(array_agg(up.id) FILTER (WHERE up.solved_at IS NOT NULL
-                                                     AND i.old_solved_at IS NULL), '{}'),
+                                                     AND i.old_solved_at IS NULL), '{{}}'),
                    COALESCE(array_agg(up.id) FILTER (WHERE up.solved_at IS NULL
-                                                     AND i.old_solved_at IS NOT NULL), '{}'),
+                                                     AND i.old_solved_at IS NOT NULL), '{{}}'),
                    (SELECT count(*) FROM import_ticket_rows)
             FROM up JOIN import_ticket_rows AS i ON i.id = up.id
             """
@@ -472,18 +516,9 @@ class PostgresImport(ImportRun):
 
     def _contacts_upsert(self) -> None:
         [(created, updated, total)] = self.execute(
-            """
+            f"""
             WITH up AS (
-                INSERT INTO tickets_contact AS c
-                    (id, external_id, ticket_id, customer_id, channel, reason, agent_id, team_id,
-                     direction, started_at, answered_at, ended_at, handle_seconds, do_not_survey,
-                     previous_contact_id, is_repeat, followed_in_window)
-                SELECT i.id, i.external_id, i.ticket_id, i.customer_id, i.channel, i.reason,
-                       i.agent_id, i.team_id, i.direction, i.started_at, i.answered_at,
-                       i.ended_at, i.handle_seconds, false,
-                       f.prev_id, COALESCE(f.rep, false), COALESCE(f.fol, false)
-                FROM import_contact_rows AS i
-                LEFT JOIN import_contact_facts AS f ON f.id = i.id
+                INSERT INTO tickets_contact AS c ({self.CONTACT_COLUMNS}) {self.CONTACT_VALUES}
                 WHERE NOT EXISTS (
                     SELECT 1 FROM tickets_contact AS e
                     WHERE e.id = i.id
@@ -515,8 +550,8 @@ class PostgresImport(ImportRun):
                        EXCLUDED.handle_seconds, EXCLUDED.do_not_survey)
                 RETURNING c.id, c.xmax = 0 AS created
             )
-            SELECT COALESCE(array_agg(id) FILTER (WHERE created), '{}'),
-                   COALESCE(array_agg(id) FILTER (WHERE NOT created), '{}'),
+            SELECT COALESCE(array_agg(id) FILTER (WHERE created), '{{}}'),
+                   COALESCE(array_agg(id) FILTER (WHERE NOT created), '{{}}'),
                    (SELECT count(*) FROM import_contact_rows)
             FROM up
             """
