@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tickets.importing import Column, FileCounts, Format, HistoryFile, Row, RowError
 from tickets.importing.csv_rows import (
@@ -55,7 +56,7 @@ RESPONSES = Format(
         required_id("response_id"),
         optional_id("ticket_id"),
         optional_id("contact_id"),
-        Column("kind", choice(SurveyKind.values, "survey kind"), required=True),
+        Column("kind", choice(SurveyKind.values, gettext_lazy("survey kind")), required=True),
         Column("score", whole_number(0, 10), required=True, kind="int"),
         time_column("responded_at", required=True),
         Column("comment", free_text),
@@ -75,7 +76,11 @@ REPEAT_REASONS = Format(
     "repeat_reasons.csv",
     (
         required_id("contact_id"),
-        Column("reason_code", choice(RepeatCauseCode.values, "reason code"), required=True),
+        Column(
+            "reason_code",
+            choice(RepeatCauseCode.values, gettext_lazy("reason code")),
+            required=True,
+        ),
         time_column("answered_at", required=True),
     ),
 )
@@ -91,8 +96,9 @@ def _unknown(what: str) -> Callable[[str], str]:
     return message
 
 
-_unknown_contact = _unknown(_("contact"))
-_unknown_ticket = _unknown(_("ticket"))
+# Lazy: this module is imported once, and each message is made in the language of its import.
+_unknown_contact = _unknown(gettext_lazy("contact"))
+_unknown_ticket = _unknown(gettext_lazy("ticket"))
 
 _CONTACT_EXISTS = "EXISTS (SELECT 1 FROM tickets_contact AS c WHERE c.external_id = s.contact_id)"
 _TICKET_EXISTS = "EXISTS (SELECT 1 FROM tickets_ticket AS t WHERE t.external_id = s.ticket_id)"

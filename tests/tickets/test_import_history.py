@@ -405,6 +405,19 @@ def test_a_bad_priority_is_named(tmp_path):
 
 
 @pytest.mark.django_db
+def test_a_bad_row_is_named_in_french_with_french_words(tmp_path):
+    tickets = GOOD_TICKETS.replace(",high,", ",asap,")
+
+    with translation.override("fr"), pytest.raises(CommandError) as failure:
+        call_command("import_history", str(history(tmp_path, tickets=tickets)))
+
+    message = str(failure.value).replace("\xa0", " ")  # French typography's no-break spaces
+    assert "tickets.csv, ligne 3, champ « priority »" in message
+    assert "« asap » n’est pas une valeur connue (priorité)" in message  # noqa: RUF001
+    assert "Rien n’a été importé." in message  # noqa: RUF001
+
+
+@pytest.mark.django_db
 def test_a_wrong_header_or_field_count_is_named(tmp_path):
     header = import_error(history(tmp_path, tickets=GOOD_TICKETS.replace("solved_at", "done")))
     fields = import_error(history(tmp_path, contacts=GOOD_CONTACTS + "4,t1,c1\n"))

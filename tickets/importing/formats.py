@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import Channel, Direction, Priority
 from .csv_rows import Column, Format, choice, optional_id, parse_time, required_id, time_column
@@ -14,7 +15,7 @@ TICKETS = Format(
         required_id("ticket_id"),
         required_id("customer_id"),
         required_id("reason"),
-        Column("priority", choice(Priority.values, "priority"), required=True),
+        Column("priority", choice(Priority.values, gettext_lazy("priority")), required=True),
         time_column("created_at", required=True),
         time_column("solved_at"),
     ),
@@ -44,11 +45,11 @@ CONTACTS = Format(
         required_id("contact_id"),
         optional_id("ticket_id"),
         required_id("customer_id"),
-        Column("channel", choice(Channel.values, "channel"), required=True),
+        Column("channel", choice(Channel.values, gettext_lazy("channel")), required=True),
         required_id("reason"),
         optional_id("agent_id"),
         optional_id("team"),
-        Column("direction", choice(Direction.values, "direction"), required=True),
+        Column("direction", choice(Direction.values, gettext_lazy("direction")), required=True),
         time_column("started_at", required=True),
         time_column("answered_at"),
         time_column("ended_at"),

@@ -1,13 +1,15 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tickets.importing import HistoryImportError
 from tickets.importing.console import import_with_console
 
 
 class Command(BaseCommand):
-    help = (
+    help = gettext_lazy(
         "Import a ticket history directory: contacts.csv and tickets.csv, and responses.csv, "
         "agent_ratings.csv, repeat_reasons.csv when present. All or nothing, unless "
         "--skip-invalid."
@@ -18,16 +20,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-invalid",
             action="store_true",
-            help="Import the valid rows and list the rejected ones in a CSV report.",
+            help=gettext_lazy("Import the valid rows and list the rejected ones in a CSV report."),
         )
-        parser.add_argument("--report", type=Path, help="Where --skip-invalid writes its report.")
+        parser.add_argument(
+            "--report", type=Path, help=gettext_lazy("Where --skip-invalid writes its report.")
+        )
 
     def handle(self, directory: Path, skip_invalid: bool, report: Path | None, **options):
         if report and not skip_invalid:
-            raise CommandError("--report goes with --skip-invalid.")
+            raise CommandError(_("--report goes with --skip-invalid."))
         out = getattr(self.stdout, "_out", self.stdout)
         try:
             summary = import_with_console(directory, out, skip_invalid=skip_invalid, report=report)
         except HistoryImportError as exc:
-            raise CommandError(f"{exc}\nNothing was imported.") from exc
+            nothing = _("Nothing was imported.")
+            raise CommandError(f"{exc}\n{nothing}") from exc
         self.stdout.write(summary)
