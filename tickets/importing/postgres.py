@@ -100,17 +100,31 @@ class PostgresImport(ImportRun):
         marks = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
         defaults = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
         table = model._meta.db_table
+        # Known ids are skipped; into an empty table, every id is new.
+        new_only = (
+            ""
+            if self.is_empty(table)
+            else (
+                f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS e WHERE e.external_id = n.external_id)"
+                " ON CONFLICT (external_id) DO NOTHING"
+            )
+        )
         self.execute(
             f"""
             INSERT INTO {table} (external_id, {columns})
             SELECT n.external_id, {marks}
             FROM (SELECT external_id FROM ({external_ids_sql}) AS named
                   WHERE external_id IS NOT NULL GROUP BY external_id) AS n
-            WHERE NOT EXISTS (SELECT 1 FROM {table} AS e WHERE e.external_id = n.external_id)
-            ON CONFLICT (external_id) DO NOTHING
+            {new_only}
             """,
             defaults,
         )
+
+    def is_empty(self, table: str) -> bool:
+        [(empty,)] = self.execute(
+            f"SELECT NOT EXISTS (SELECT 1 FROM {connection.ops.quote_name(table)})"
+        )
+        return empty
 
     def upsert(
         self, model: type[models.Model], columns: list[str], select_sql: str, conflict: str
@@ -125,6 +139,15 @@ class PostgresImport(ImportRun):
         defaults = [f.get_db_prep_save(f.get_default(), connection) for f in rest]
         all_columns = ", ".join([*columns, *(f.column for f in rest)])
         marks = "".join(f", %s::{f.db_type(connection)}" for f in rest)
+        if self.is_empty(table):
+            # Nothing to conflict with, and `select_sql` gives each key once (ON CONFLICT DO
+            # UPDATE would refuse it otherwise): a plain INSERT, without the per-row conflict
+            # check.
+            created = self.execute(
+                f"INSERT INTO {table} ({all_columns}) SELECT s.*{marks} FROM ({select_sql}) AS s",
+                defaults,
+            )
+            return created, 0
         keys = {c.strip() for c in conflict.split(",")}
         changing = [c for c in columns if c not in keys]
         assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in changing)
