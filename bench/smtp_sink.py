@@ -6,8 +6,9 @@ aiosmtpd, which the tests use, spends about a millisecond of CPU per message: on
 it would be the slowest part of the benchmark and hide the rate of what is measured. This sink
 speaks just what an SMTP client needs (HELO/EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) in one
 asyncio protocol, offers PIPELINING as production MTAs do, answers every message with 250 once
-its final dot has arrived, and counts messages by their X-Ecoute-Invitation header. It prints "sink ready" once listening and writes
-the counts as JSON when it receives SIGTERM, like the aiosmtpd sink of the tests.
+its final dot has arrived, and counts messages by their X-Ecoute-Invitation header. It prints
+"sink ready" once listening and writes the counts as JSON when it receives SIGTERM, like the
+aiosmtpd sink of the tests.
 """
 
 import argparse

@@ -100,22 +100,21 @@ class PostgresImport(ImportRun):
         marks = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
         defaults = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
         table = model._meta.db_table
-        # Known ids are skipped; into an empty table, every id is new.
-        new_only = (
-            ""
-            if self.is_empty(table)
-            else (
-                f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS e WHERE e.external_id = n.external_id)"
-                " ON CONFLICT (external_id) DO NOTHING"
+        # Known ids are skipped (into an empty table, every id is new); ON CONFLICT stays for
+        # the ids an API call may create meanwhile.
+        known = ""
+        if not self.is_empty(table):
+            known = (
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS e WHERE e.external_id = n.external_id)"
             )
-        )
         self.execute(
             f"""
             INSERT INTO {table} (external_id, {columns})
             SELECT n.external_id, {marks}
             FROM (SELECT external_id FROM ({external_ids_sql}) AS named
                   WHERE external_id IS NOT NULL GROUP BY external_id) AS n
-            {new_only}
+            {known}
+            ON CONFLICT (external_id) DO NOTHING
             """,
             defaults,
         )
