@@ -372,11 +372,13 @@ class Invitation(models.Model):
     questionnaire = models.ForeignKey(
         Questionnaire, verbose_name=_("questionnaire"), on_delete=models.PROTECT
     )
+    # No index of its own: (customer, created_at) below leads with it and serves its lookups.
     customer = models.ForeignKey(
         "tickets.Customer",
         verbose_name=_("customer"),
         on_delete=models.CASCADE,
         related_name="invitations",
+        db_index=False,
     )
     contact = models.ForeignKey(
         Contact,

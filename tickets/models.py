@@ -92,7 +92,10 @@ class Customer(models.Model):
 
 class Ticket(models.Model):
     external_id = models.CharField(_("external id"), max_length=64, unique=True)
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE)
+    # No index of its own: the composite index in Meta leads with it and serves its lookups.
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, db_index=False
+    )
     reason = models.CharField(_("contact reason"), max_length=64)
     priority = models.CharField(
         _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
@@ -144,11 +147,20 @@ class Contact(models.Model):
         on_delete=models.CASCADE,
         related_name="contacts",
     )
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE)
+    # No index of its own: the composite index in Meta leads with it and serves its lookups.
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     reason = models.CharField(_("contact reason"), max_length=64)
+    # No index of its own: the composite index in Meta leads with it and serves its lookups.
     agent = models.ForeignKey(
-        Agent, verbose_name=_("agent"), null=True, blank=True, on_delete=models.SET_NULL
+        Agent,
+        verbose_name=_("agent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
     )
     team = models.ForeignKey(
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL
