@@ -100,10 +100,10 @@ def utc_time(value: str) -> str:
     )
 
 
-# Days 29 to 31 are left to the full check, which knows the length of each month.
+# Every valid day but 29 February, which is left to the full check (it knows leap years).
 utc_time.pattern = (  # type: ignore[attr-defined]
-    r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
-    r"(?:\.\d{1,6})?Z"
+    r"\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+    r"|(?:0[13578]|1[02])-31)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?Z"
 )
 
 
