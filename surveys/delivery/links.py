@@ -8,7 +8,7 @@ difference between a few hundred and a thousand emails a second.
 import secrets
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from surveys.models import Delivery, Invitation, InvitationStatus, InvitationToken, TokenPurpose
@@ -26,16 +26,31 @@ class LinkUnavailable(Exception):
 def tokens_issue_many(invitations: list[Invitation], purpose: str) -> dict[int, str]:
     """A new raw token per invitation for `purpose`, stored hashed; {invitation pk: raw}."""
     raws = {invitation.pk: secrets.token_urlsafe(TOKEN_BYTES) for invitation in invitations}
-    InvitationToken.objects.bulk_create(
-        InvitationToken(
-            invitation=invitation,
-            purpose=purpose,
-            digest=token_digest(raws[invitation.pk]),
-            expires_at=_expiry(invitation, purpose),
+    now = timezone.now()
+    rows = [
+        (i.pk, purpose, token_digest(raws[i.pk]), now, _expiry(i, purpose)) for i in invitations
+    ]
+    if rows and connection.vendor == "postgresql":
+        _tokens_insert_postgres(rows)
+    else:
+        fields = ("invitation_id", "purpose", "digest", "created_at", "expires_at")
+        InvitationToken.objects.bulk_create(
+            InvitationToken(**dict(zip(fields, row, strict=True))) for row in rows
         )
-        for invitation in invitations
-    )
     return raws
+
+
+def _tokens_insert_postgres(rows: list[tuple]) -> None:
+    # One INSERT from arrays, without a model instance per token: bulk_create's preparation of
+    # each object cost a worker more than a tenth of its CPU per email.
+    table = InvitationToken._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (invitation_id, purpose, digest, created_at, expires_at)"
+            " SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[],"
+            " %s::timestamptz[], %s::timestamptz[])",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
 
 
 def links_issue_many(invitations: list[Invitation]) -> dict[int, Links]:
