@@ -65,6 +65,8 @@ def main() -> None:
 
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     broker.flushdb()
+    from bench.support import fresh_database
+
     fresh_database()
     insert_invitations(args.invitations)
 
@@ -95,27 +97,6 @@ def main() -> None:
         broker.flushdb()
 
     report(args, noop_count, baseline, sent, elapsed, counts, work)
-
-
-def fresh_database() -> None:
-    import psycopg
-    from django.core.management import call_command
-    from django.db import connection
-
-    db = connection.settings_dict
-    if connection.vendor != "postgresql" or "bench" not in db["NAME"]:
-        sys.exit('DATABASE_URL must name a PostgreSQL database with "bench" in its name.')
-    connection.close()
-    params = {
-        "host": db["HOST"] or None,
-        "port": db["PORT"] or None,
-        "user": db["USER"] or None,
-        "password": db["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
-        admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    call_command("migrate", verbosity=0)
 
 
 def insert_invitations(count: int) -> None:

@@ -29,9 +29,10 @@ import django
 
 django.setup()
 
-import psycopg  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+
+from bench.support import fresh_database  # noqa: E402
 
 BARE_TABLE = """
     CREATE TABLE bench_bare_contacts (
@@ -40,24 +41,6 @@ BARE_TABLE = """
         answered_at timestamptz, ended_at timestamptz, handle_seconds integer
     )
 """
-
-
-def fresh_database() -> None:
-    settings = connection.settings_dict
-    name = settings["NAME"]
-    if connection.vendor != "postgresql" or "bench" not in name:
-        sys.exit('DATABASE_URL must name a PostgreSQL database with "bench" in its name.')
-    connection.close()
-    params = {
-        "host": settings["HOST"] or None,
-        "port": settings["PORT"] or None,
-        "user": settings["USER"] or None,
-        "password": settings["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    call_command("migrate", verbosity=0)
 
 
 def generated(directory: Path, contacts: int, seed: int) -> Path:

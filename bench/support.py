@@ -1,0 +1,25 @@
+"""What the benchmarks share: a PostgreSQL database recreated for a run."""
+
+import sys
+
+
+def fresh_database() -> None:
+    """Drop, create and migrate the database DATABASE_URL names, which must hold "bench"."""
+    import psycopg
+    from django.core.management import call_command
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor != "postgresql" or "bench" not in db["NAME"]:
+        sys.exit('DATABASE_URL must name a PostgreSQL database with "bench" in its name.')
+    connection.close()
+    params = {
+        "host": db["HOST"] or None,
+        "port": db["PORT"] or None,
+        "user": db["USER"] or None,
+        "password": db["PASSWORD"] or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
+        admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    call_command("migrate", verbosity=0)
