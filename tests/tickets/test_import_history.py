@@ -276,6 +276,24 @@ def test_a_large_import_failing_late_leaves_the_database_as_it_was(postgres, tmp
 
 
 @pytest.mark.django_db
+def test_a_row_written_meanwhile_by_another_client_stops_the_import_cleanly(
+    postgres, reference_dir, monkeypatch
+):
+    from tickets.importing.postgres import PostgresImport
+
+    import_history(reference_dir)
+    before = facts(), Customer.objects.count(), Agent.objects.count()
+    # As if every table had been empty when the import looked, and filled before it wrote.
+    monkeypatch.setattr(PostgresImport, "is_empty", lambda self, table: True)
+
+    message = import_error(reference_dir)
+
+    assert "The database refused the import" in message and "duplicate key" in message
+    assert "Nothing was imported" in message
+    assert (facts(), Customer.objects.count(), Agent.objects.count()) == before
+
+
+@pytest.mark.django_db
 def test_a_large_import_into_a_known_history_equals_a_row_by_row_one(
     postgres, tmp_path, bulk_loads
 ):

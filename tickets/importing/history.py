@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from .. import signals
@@ -94,6 +94,13 @@ def history_import(
             _refresh_and_announce(outcome)
     except RowError as error:
         raise HistoryImportError(str(error)) from error
+    except IntegrityError as error:
+        # A key the import meant to create exists after all: written meanwhile by another
+        # client (an API call into a table the import found empty). Rolled back, safe to rerun.
+        raise HistoryImportError(
+            _("The database refused the import (%(error)s); run it again.")
+            % {"error": str(error).strip()}
+        ) from error
     for name, count in rejects.by_file.items():
         outcome.files.setdefault(name, FileCounts()).rejected = count
     return outcome.files
