@@ -33,9 +33,9 @@ def tokens_issue_many(invitations: list[Invitation], purpose: str) -> dict[int, 
     if rows and connection.vendor == "postgresql":
         _tokens_insert_postgres(rows)
     else:
-        fields = ("invitation_id", "purpose", "digest", "created_at", "expires_at")
         InvitationToken.objects.bulk_create(
-            InvitationToken(**dict(zip(fields, row, strict=True))) for row in rows
+            InvitationToken(invitation_id=pk, purpose=kind, digest=digest, expires_at=ends)
+            for pk, kind, digest, _created, ends in rows
         )
     return raws
 
