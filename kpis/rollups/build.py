@@ -96,11 +96,14 @@ def rollups_rebuild(
     *,
     resume: bool = True,
     progress: Progress | None = None,
+    step_days: int | None = STEP_DAYS,
 ) -> int:
     """Rebuild the rollups: every day of the history, or only first..last. Returns days done.
 
     A full build (no bounds) resumes after the last step of an interrupted one in the same
-    zone; the rollups are served again once it has finished.
+    zone; the rollups are served again once it has finished. `step_days=None` builds in one
+    step: for a caller whose own transaction holds the build, where steps commit nothing and
+    one pass reads each history table once instead of once per month.
     """
     if first is not None or last is not None:
         bounds = history_days()
@@ -110,7 +113,7 @@ def rollups_rebuild(
         marks = list(
             DirtyDay.objects.filter(day__gte=first, day__lte=last).values_list("pk", flat=True)
         )
-        _steps_run(first, last, progress)
+        _steps_run(first, last, progress, step_days)
         _marks_delete(marks)  # those read before the rebuild: its days are exact again
         return (last - first).days + 1
     with transaction.atomic():
@@ -139,14 +142,20 @@ def rollups_rebuild(
         return 0
     first, last = bounds
     start = current.built_through + timedelta(days=1) if same else first
-    done = _steps_run(start, last, progress, fill_state=True)
+    done = _steps_run(start, last, progress, step_days, fill_state=True)
     _finish()
     return done
 
 
-def _steps_run(first: date, last: date, progress: Progress | None, fill_state: bool = False) -> int:
+def _steps_run(
+    first: date,
+    last: date,
+    progress: Progress | None,
+    step_days: int | None,
+    fill_state: bool = False,
+) -> int:
     done = 0
-    for a, b in _steps(first, last):
+    for a, b in _steps(first, last, step_days):
         with transaction.atomic():
             current = _locked_state()
             days_rebuild(a, b)
@@ -166,10 +175,13 @@ def _finish() -> None:
         current.save(update_fields=["status", "updated_at"])
 
 
-def _steps(first: date, last: date) -> Iterator[tuple[date, date]]:
+def _steps(first: date, last: date, step_days: int | None) -> Iterator[tuple[date, date]]:
+    if step_days is None:
+        yield first, last
+        return
     a = first
     while a <= last:
-        b = min(a + timedelta(days=STEP_DAYS - 1), last)
+        b = min(a + timedelta(days=step_days - 1), last)
         yield a, b
         a = b + timedelta(days=1)
 

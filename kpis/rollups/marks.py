@@ -177,7 +177,8 @@ def history_changed(
     if everything:
         from .build import rollups_rebuild
 
-        rollups_rebuild(resume=False)
+        # Sent by a history import, inside its transaction: one step reads each table once.
+        rollups_rebuild(resume=False, step_days=None)
         return
     history_marks(contacts_at, solved_at, ticket_ids, contact_ids)
 
