@@ -6,7 +6,7 @@ Answers keep their raw score and the scale it was given on, never only a normali
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Agent, Contact, Ticket
+from tickets.models import Agent, Contact, Ticket, unique_external_id
 
 
 class SurveyKind(models.TextChoices):
@@ -66,7 +66,6 @@ class Response(models.Model):
     external_id = models.CharField(
         _("external id"),
         max_length=64,
-        unique=True,
         null=True,
         blank=True,
         help_text=_("Id in a previous survey tool, for migrated history."),
@@ -119,6 +118,7 @@ class Response(models.Model):
             models.Index(fields=["kind", "responded_at"]),
         ]
         constraints = [
+            unique_external_id(),
             models.CheckConstraint(
                 condition=models.Q(score__gte=models.F("scale_min"))
                 & models.Q(score__lte=models.F("scale_max")),
