@@ -217,8 +217,8 @@ def bulk_loads(monkeypatch):
     taken: list[str] = []
     prepare = PostgresImport.bulk_prepare
 
-    def spy(self, tables, rows):
-        prepare(self, tables, rows)
+    def spy(self, tables, rows, **options):
+        prepare(self, tables, rows, **options)
         taken.extend(t for t in tables if t in self.bulk_tables and t not in taken)
 
     monkeypatch.setattr(PostgresImport, "bulk_prepare", spy)

@@ -17,7 +17,9 @@
    pg_catalog defines them, before the import ends: each index is then built by one sort, and
    each foreign key checked by one join, instead of an index entry and a deferred check (run row
    by row at COMMIT) per row. All in the import's transaction: a failure leaves the schema too as
-   it was. The tables' primary keys, unique and check constraints stay.
+   it was. The tables' primary keys and check constraints stay, and so do their unique
+   constraints unless the load is a plain INSERT into an empty table (step 5 needs them
+   for ON CONFLICT); the re-created ones are then checked as they are built.
 """
 
 import csv
@@ -60,8 +62,9 @@ class PostgresImport(ImportRun):
     ) -> None:
         super().__init__(directory, files, rejects, progress)
         # Bulk loads: tables whose foreign keys and secondary indexes are dropped, and the
-        # statements that re-create them (indexes first, then the foreign keys).
+        # statements that re-create them (unique constraints, indexes, then the foreign keys).
         self.bulk_tables: set[str] = set()
+        self.bulk_uniques: list[str] = []
         self.bulk_indexes: list[str] = []
         self.bulk_constraints: list[str] = []
         # Rows staged for the registered file being loaded (its loader's upsert is the load).
@@ -131,14 +134,15 @@ class PostgresImport(ImportRun):
         """INSERT the rows `select_sql` gives for `columns` (the model's other fields take their
         defaults), updating those that conflict on `conflict` and differ; (created, updated)."""
         table = model._meta.db_table
-        self.bulk_prepare([table], self.loading_rows)
+        empty = self.is_empty(table)
+        self.bulk_prepare([table], self.loading_rows, plain_insert=empty)
         rest = [
             f for f in model._meta.concrete_fields if not f.primary_key and f.column not in columns
         ]
         defaults = [f.get_db_prep_save(f.get_default(), connection) for f in rest]
         all_columns = ", ".join([*columns, *(f.column for f in rest)])
         marks = "".join(f", %s::{f.db_type(connection)}" for f in rest)
-        if self.is_empty(table):
+        if empty:
             # Nothing to conflict with, and `select_sql` gives each key once (ON CONFLICT DO
             # UPDATE would refuse it otherwise): a plain INSERT, without the per-row conflict
             # check.
@@ -167,9 +171,14 @@ class PostgresImport(ImportRun):
         )
         return created, updated
 
-    def bulk_prepare(self, tables: list[str], rows: int) -> None:
+    def bulk_prepare(self, tables: list[str], rows: int, plain_insert: bool = False) -> None:
         """Drop the foreign keys and secondary indexes of those `tables` for which loading `rows`
-        is a bulk load; `bulk_restore` puts them back, identical."""
+        is a bulk load; `bulk_restore` puts them back, identical.
+
+        `plain_insert`: the load is a plain INSERT (no ON CONFLICT needs them), so the unique
+        constraints go too. Keeping one up to date costs a random descent of its index per
+        row: three times what building it once costs, for a million text ids.
+        """
         quote = connection.ops.quote_name
         bulk = []
         for table in tables:
@@ -191,9 +200,10 @@ class PostgresImport(ImportRun):
         self.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for table in bulk:
             self.bulk_tables.add(table)
-            foreign_keys = self.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                " WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+            dropped = "('f', 'u')" if plain_insert else "('f')"
+            constraints = self.execute(
+                "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint"
+                f" WHERE conrelid = %s::regclass AND contype IN {dropped} ORDER BY conname",
                 [quote(table)],
             )
             indexes = self.execute(
@@ -207,18 +217,18 @@ class PostgresImport(ImportRun):
                 """,
                 [quote(table)],
             )
-            for name, definition in foreign_keys:
+            for name, kind, definition in constraints:
                 self.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-                self.bulk_constraints.append(
-                    f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
-                )
+                add = f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
+                (self.bulk_uniques if kind == "u" else self.bulk_constraints).append(add)
             for name, definition in indexes:
                 self.execute(f"DROP INDEX {quote(name)}")
                 self.bulk_indexes.append(definition)
 
     def bulk_restore(self) -> None:
-        for sql in self.bulk_indexes + self.bulk_constraints:
+        for sql in self.bulk_uniques + self.bulk_indexes + self.bulk_constraints:
             self.execute(sql)
+        self.bulk_uniques.clear()
         self.bulk_indexes.clear()
         self.bulk_constraints.clear()
         self.bulk_tables.clear()
@@ -267,8 +277,9 @@ class PostgresImport(ImportRun):
             " (SELECT count(*) FROM import_contact_rows WHERE new)"
         )
         # Both before either insert: each table has a foreign key to the other.
-        self.bulk_prepare(["tickets_ticket"], tickets)
-        self.bulk_prepare(["tickets_contact"], contacts)
+        empty = self.history_was_empty
+        self.bulk_prepare(["tickets_ticket"], tickets, plain_insert=empty)
+        self.bulk_prepare(["tickets_contact"], contacts, plain_insert=empty)
         if self.history_was_empty:
             self._tickets_insert()
             self._contacts_insert()
