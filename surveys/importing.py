@@ -50,6 +50,12 @@ def _score_on_scale(row: tuple[Any, ...]) -> tuple[str, str] | None:
     return None
 
 
+def _scale_sql(end: int) -> str:
+    """A kind's lowest (0) or highest (1) score, in SQL over a staged row (alias `s`)."""
+    cases = " ".join(f"WHEN '{kind}' THEN {scale[end]}" for kind, scale in SCALES.items())
+    return f"(CASE s.kind {cases} END)"
+
+
 RESPONSES = Format(
     "responses.csv",
     (
@@ -62,6 +68,7 @@ RESPONSES = Format(
         Column("comment", free_text),
     ),
     check_row=_score_on_scale,
+    check_row_sql=f"s.score::integer NOT BETWEEN {_scale_sql(0)} AND {_scale_sql(1)}",
 )
 AGENT_RATINGS = Format(
     "agent_ratings.csv",
@@ -121,14 +128,12 @@ def responses_load_postgres(table: str, run: PostgresImport) -> FileCounts:
     run.reject_where(
         RESPONSES, "ticket_id", condition.format("ticket_id", _TICKET_EXISTS), _unknown_ticket
     )
-    scales = " ".join(f"WHEN '{kind}' THEN {low}" for kind, (low, _h) in SCALES.items())
-    highs = " ".join(f"WHEN '{kind}' THEN {high}" for kind, (_l, high) in SCALES.items())
     created, updated = run.upsert(
         Response,
         RESPONSE_COLUMNS,
         f"""
         SELECT s.response_id, c.id, t.id, s.kind, s.score::smallint,
-               (CASE s.kind {scales} END)::smallint, (CASE s.kind {highs} END)::smallint,
+               {_scale_sql(0)}::smallint, {_scale_sql(1)}::smallint,
                s.responded_at::timestamptz, COALESCE(s.comment, '')
         FROM (SELECT DISTINCT ON (response_id) * FROM {table}
               ORDER BY response_id, line DESC) AS s

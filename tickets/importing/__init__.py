@@ -1,6 +1,7 @@
 """Importing a ticket history from CSV files (`manage.py import_history`).
 
 - csv_rows: reading and checking rows, error messages;  formats: tickets.csv and contacts.csv;
+- blocks: reading blocks of plain lines for COPY, as they are (PostgreSQL);
 - registry: files other apps add (surveys' answers) and per-file counts;
 - history: `history_import`, the transaction, facts refresh and signals;
 - postgres: COPY and set-based upserts;  generic: batches through tickets.services (SQLite);

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -163,6 +164,10 @@ class Format:
     columns: tuple[Column, ...]
     # Checks across fields: (row) -> (field, message) for the first problem, or None.
     check_row: Callable[[tuple[Any, ...]], tuple[str, str] | None] | None = None
+    # A PostgreSQL condition on a staged row (alias `s`, text columns) that holds for every row
+    # `check_row` refuses, and for few others: the import runs `check_row` on those rows only,
+    # after COPY took the file's plain lines by whole blocks, unchecked across fields.
+    check_row_sql: str = ""
     names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -179,6 +184,20 @@ class Format:
                 return None
             parts.append(f"({pattern})" if column.required else f"({pattern})?")
         return re.compile(",".join(parts) + r"(?:\r\n|\n|\r)?").fullmatch
+
+    @cached_property
+    def block_line(self) -> bytes | None:
+        """A regular expression (bytes) for one plain line whose fields are all valid, without
+        its line end; None when a column has no pattern, or when `check_row` has no SQL form."""
+        if self.check_row is not None and not self.check_row_sql:
+            return None
+        parts = []
+        for column in self.columns:
+            pattern = getattr(column.check, "pattern", None)
+            if pattern is None:
+                return None
+            parts.append(f"(?:{pattern})" if column.required else f"(?:{pattern})?")
+        return ",".join(parts).encode()
 
     def index(self, name: str) -> int:
         return self.names.index(name)
@@ -223,60 +242,77 @@ class RowReader:
     ) -> None:
         self.path, self.fmt, self.on_error, self.progress = path, fmt, on_error, progress
         self.rejected = 0
+        self.number = 0  # physical lines read: a quoted field may hold line breaks
 
     def __iter__(self) -> Iterator[Row]:
-        name = self.fmt.file
         with self.path.open(newline="", encoding="utf-8-sig") as f:
             lines = _Counting(f, self.progress)
-            number = 0  # physical lines read: a quoted field may hold line breaks
             try:
-                reader = csv.reader(lines, strict=True)
-                header = next(reader, None)
-                if header is None:
-                    return
-                number = reader.line_num
-                order = self._order(header)  # raises: a wrong header is never skipped
-                width = len(header)
-                checks = [(c.name, c.check, c.required) for c in self.fmt.columns]
-                check_row = self.fmt.check_row
-                in_order = order == list(range(len(order))) and width == len(order)
-                fast = self.fmt.fast_match if in_order else None
-                for text in lines:
-                    number += 1
-                    line = number
-                    # Most lines are plain: one regular expression checks every field.
-                    if fast is not None and (match := fast(text)) is not None:
-                        values = match.groups()
-                        if check_row is None or check_row(values) is None:
-                            yield Row(line, values, text.rstrip("\r\n"))
-                            continue
-                    reader = csv.reader(chain([text], lines), strict=True)
-                    fields = next(reader, [])
-                    number += reader.line_num - 1
-                    if not fields:  # a blank line
-                        continue
-                    try:
-                        if len(fields) != width:
-                            raise RowError(
-                                name, line, "",
-                                _("%(found)s fields where the header has %(expected)s.")
-                                % {"found": len(fields), "expected": width},
-                            )  # fmt: skip
-                        values = _check(fields, order, checks, check_row, name, line)
-                    except RowError as error:
-                        error.raw = raw_text(fields)
-                        self.rejected += 1
-                        self.on_error(error)
-                        continue
-                    yield Row(line, values)
-            # A file that is not text, or not CSV, cannot be skipped row by row: always stop.
-            except UnicodeDecodeError as exc:
-                line = number + 1
-                raise RowError(name, line, "", _("not UTF-8 text (%s).") % exc.reason) from None
-            except csv.Error as exc:
-                raise RowError(name, number, "", _("not valid CSV (%s).") % exc) from None
+                with self.stops_on_unreadable():
+                    reader = csv.reader(lines, strict=True)
+                    header = next(reader, None)
+                    if header is None:
+                        return
+                    self.number = reader.line_num
+                    self.start(header)  # raises: a wrong header is never skipped
+                    yield from self.rows(lines, lines)
             finally:
                 lines.flush()
+
+    @contextmanager
+    def stops_on_unreadable(self) -> Iterator[None]:
+        """A file that is not text, or not CSV, cannot be skipped row by row: always stop."""
+        name = self.fmt.file
+        try:
+            yield
+        except UnicodeDecodeError as exc:
+            line = self.number + 1
+            raise RowError(name, line, "", _("not UTF-8 text (%s).") % exc.reason) from None
+        except csv.Error as exc:
+            raise RowError(name, self.number, "", _("not valid CSV (%s).") % exc) from None
+
+    def start(self, header: list[str]) -> None:
+        """Take the header line: the columns' order, and whether lines can take the fast path."""
+        self.order = self._order(header)
+        self.width = len(header)
+        self.in_order = self.order == list(range(len(self.order))) and self.width == len(self.order)
+
+    def rows(self, lines: Iterator[str], more: Iterator[str]) -> Iterator[Row]:
+        """The checked rows starting on `lines`; a record going on past them (a quoted field
+        holding line breaks) takes its further lines from `more`."""
+        name = self.fmt.file
+        width, order = self.width, self.order
+        checks = [(c.name, c.check, c.required) for c in self.fmt.columns]
+        check_row = self.fmt.check_row
+        fast = self.fmt.fast_match if self.in_order else None
+        for text in lines:
+            self.number += 1
+            line = self.number
+            # Most lines are plain: one regular expression checks every field.
+            if fast is not None and (match := fast(text)) is not None:
+                values = match.groups()
+                if check_row is None or check_row(values) is None:
+                    yield Row(line, values, text.rstrip("\r\n"))
+                    continue
+            reader = csv.reader(chain([text], more), strict=True)
+            fields = next(reader, [])
+            self.number += reader.line_num - 1
+            if not fields:  # a blank line
+                continue
+            try:
+                if len(fields) != width:
+                    raise RowError(
+                        name, line, "",
+                        _("%(found)s fields where the header has %(expected)s.")
+                        % {"found": len(fields), "expected": width},
+                    )  # fmt: skip
+                values = _check(fields, order, checks, check_row, name, line)
+            except RowError as error:
+                error.raw = raw_text(fields)
+                self.rejected += 1
+                self.on_error(error)
+                continue
+            yield Row(line, values)
 
     def _order(self, header: list[str]) -> list[int]:
         header = [h.strip() for h in header]

@@ -56,4 +56,10 @@ CONTACTS = Format(
         Column("handle_seconds", number(), sql_type="integer", kind="int"),
     ),
     check_row=_contact_times,
+    # As _contact_times: times without fractions compare as text (in bytes), three times faster.
+    check_row_sql=(
+        "CASE WHEN length(s.answered_at) = 20 AND length(s.started_at) = 20"
+        ' THEN s.answered_at < s.started_at COLLATE "C"'
+        " ELSE s.answered_at::timestamptz < s.started_at::timestamptz END"
+    ),
 )
