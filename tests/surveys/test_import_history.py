@@ -40,6 +40,24 @@ def test_every_reference_answer_rating_and_cause_is_imported_once(reference_dir)
     assert commented == sum(1 for r in csv_rows(reference_dir / "responses.csv") if r["comment"])
 
 
+@pytest.mark.parametrize(
+    ("kind", "score", "scale"),
+    [("csat", 0, "CSAT scale (1 to 5)"), ("ces", 8, "CES scale (1 to 7)")],
+)
+@pytest.mark.django_db
+def test_a_score_off_its_scale_among_plain_lines_is_named(tmp_path, kind, score, scale):
+    responses = (
+        RESPONSES_HEADER
+        + "r1,t1,1,nps,10,2024-03-02T10:00:00Z,\n"
+        + f"r2,t2,3,{kind},{score},2024-03-03T10:00:00Z,\n"
+    )
+
+    message = import_error(history(tmp_path, responses=responses))
+
+    assert f"responses.csv, line 3, field “score”: {score} is off the {scale}" in message
+    assert Contact.objects.count() == Response.objects.count() == 0
+
+
 @pytest.mark.django_db
 def test_a_score_off_its_scale_is_named_by_its_line_after_a_multi_line_comment(tmp_path):
     responses = (

@@ -397,6 +397,7 @@ def test_nothing_is_announced_when_nothing_changed(tmp_path):
         ("3,t2,c2", "3,t9,c2", "ticket_id", "ticket “t9” is neither in tickets.csv"),
         ("09:01:00Z,,\n", "09:01:00Z,,-5\n", "handle_seconds", "not a whole number"),
         ("2024-03-02T09:01:00Z", "2024-03-02T08:01:00Z", "answered_at", "answered before"),
+        ("2024-03-02T09:01:00Z", "2024-03-02T08:59:59.5Z", "answered_at", "answered before"),
     ],
 )
 @pytest.mark.django_db
