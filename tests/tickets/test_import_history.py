@@ -182,6 +182,31 @@ def test_an_import_into_a_known_history_refreshes_the_facts_it_changes(tmp_path)
     assert facts()["tickets"]["t1"] == (1, "1", True)
 
 
+@pytest.mark.django_db
+def test_an_export_sent_again_with_one_change_refreshes_that_customer_only(tmp_path, monkeypatch):
+    (tmp_path / "first").mkdir()
+    import_history(history(tmp_path / "first"))
+    refreshed = []
+
+    def refresh(customers=None):
+        refreshed.append(customers)
+        facts_refresh(customers)
+
+    monkeypatch.setattr("tickets.importing.history.facts_refresh", refresh)
+    unanswered = GOOD_CONTACTS.replace(
+        "2024-03-02T09:00:00Z,2024-03-02T09:01:00Z,,", "2024-03-02T09:00:00Z,,,"
+    )
+    assert unanswered != GOOD_CONTACTS
+    (tmp_path / "again").mkdir()
+
+    output = import_history(history(tmp_path / "again", contacts=unanswered))
+
+    assert summary(output)["contacts.csv"] == (0, 1, 2, 0)
+    assert summary(output)["tickets.csv"] == (0, 0, 2, 0)
+    assert refreshed == [{Customer.objects.get(external_id="c2").pk}]
+    assert Contact.objects.get(external_id="3").answered_at is None
+
+
 # --- Bulk loads (PostgreSQL): foreign keys and secondary indexes dropped, then re-created ------
 
 

@@ -278,6 +278,7 @@ class PostgresImport(ImportRun):
             " AND NOT EXISTS (SELECT 1 FROM tickets_ticket)"
         )
         self._resolve()
+        self._unchanged_drop()
         self._facts()
         # Only new rows count: importing the same history again is no bulk load.
         [(tickets, contacts)] = self.execute(
@@ -458,6 +459,38 @@ class PostgresImport(ImportRun):
         self.execute("ANALYZE import_ticket_rows")
         self.execute("ANALYZE import_contact_rows")
 
+    # The columns a file sets; a row whose stored values equal these is sent again unchanged.
+    TICKET_COMPARED = "customer_id, reason, priority, created_at, solved_at"
+    CONTACT_COMPARED = (
+        "ticket_id, customer_id, channel, reason, agent_id, team_id, direction, started_at,"
+        " answered_at, ended_at, handle_seconds"
+    )
+
+    def _unchanged_drop(self) -> None:
+        """Rows sent again as they are stored go no further: no facts to compute, nothing to
+        write, no customer to refresh. Re-sending an export that overlaps the last one then
+        costs only what changed in it."""
+        [(self.tickets_total, self.contacts_total)] = self.execute(
+            "SELECT (SELECT count(*) FROM import_ticket_rows),"
+            " (SELECT count(*) FROM import_contact_rows)"
+        )
+        if self.history_was_empty:
+            return
+        compared = [
+            ("import_ticket_rows", "tickets_ticket", self.TICKET_COMPARED, ""),
+            # The import never asks not to survey: a contact an integration marked so differs.
+            ("import_contact_rows", "tickets_contact", self.CONTACT_COMPARED, "do_not_survey"),
+        ]
+        for staged, table, columns, unset in compared:
+            names = [c.strip() for c in columns.split(",")]
+            stored = ", ".join(f"e.{c}" for c in names + ([unset] if unset else []))
+            sent = ", ".join([f"i.{c}" for c in names] + (["false"] if unset else []))
+            self.execute(
+                f"DELETE FROM {staged} AS i USING {table} AS e"
+                f" WHERE e.id = i.id AND ({stored}) IS NOT DISTINCT FROM ({sent})"
+            )
+            self.execute(f"ANALYZE {staged}")
+
     @staticmethod
     def _sequences() -> dict[str, str]:
         # Looked up once: pg_get_serial_sequence() in the SELECT would run for every row.
@@ -572,17 +605,13 @@ class PostgresImport(ImportRun):
         self.outcome.contacts_created, self.outcome.contacts_updated = ids, []
 
     def _tickets_upsert(self) -> None:
-        [(created, updated, solved, reopened, total)] = self.execute(
+        # Only new rows and rows that differ from the stored ones are staged still
+        # (_unchanged_drop); the WHERE below still spares a row that another client has
+        # meanwhile written with the same values.
+        [(created, updated, solved, reopened)] = self.execute(
             f"""
             WITH up AS (
                 INSERT INTO tickets_ticket AS t ({self.TICKET_COLUMNS}) {self.TICKET_VALUES}
-                -- A row sent again as it is does not even try: an ON CONFLICT per row costs.
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM tickets_ticket AS e
-                    WHERE e.id = i.id
-                      AND (e.customer_id, e.reason, e.priority, e.created_at, e.solved_at)
-                          IS NOT DISTINCT FROM
-                          (i.customer_id, i.reason, i.priority, i.created_at, i.solved_at))
                 ON CONFLICT (external_id) DO UPDATE SET
                     customer_id = EXCLUDED.customer_id, reason = EXCLUDED.reason,
                     priority = EXCLUDED.priority, created_at = EXCLUDED.created_at,
@@ -599,29 +628,18 @@ class PostgresImport(ImportRun):
                    COALESCE(array_agg(up.id) FILTER (WHERE up.solved_at IS NOT NULL
                                                      AND i.old_solved_at IS NULL), '{{}}'),
                    COALESCE(array_agg(up.id) FILTER (WHERE up.solved_at IS NULL
-                                                     AND i.old_solved_at IS NOT NULL), '{{}}'),
-                   (SELECT count(*) FROM import_ticket_rows)
+                                                     AND i.old_solved_at IS NOT NULL), '{{}}')
             FROM up JOIN import_ticket_rows AS i ON i.id = up.id
             """
         )
-        self.outcome.counts(TICKETS).add(created, updated, total - created - updated)
+        self.outcome.counts(TICKETS).add(created, updated, self.tickets_total - created - updated)
         self.outcome.tickets_solved, self.outcome.tickets_reopened = solved, reopened
 
     def _contacts_upsert(self) -> None:
-        [(created, updated, total)] = self.execute(
+        [(created, updated)] = self.execute(
             f"""
             WITH up AS (
                 INSERT INTO tickets_contact AS c ({self.CONTACT_COLUMNS}) {self.CONTACT_VALUES}
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM tickets_contact AS e
-                    WHERE e.id = i.id
-                      AND (e.ticket_id, e.customer_id, e.channel, e.reason, e.agent_id,
-                           e.team_id, e.direction, e.started_at, e.answered_at, e.ended_at,
-                           e.handle_seconds, e.do_not_survey)
-                          IS NOT DISTINCT FROM
-                          (i.ticket_id, i.customer_id, i.channel, i.reason, i.agent_id,
-                           i.team_id, i.direction, i.started_at, i.answered_at, i.ended_at,
-                           i.handle_seconds, false))
                 ON CONFLICT (external_id) DO UPDATE SET
                     ticket_id = EXCLUDED.ticket_id, customer_id = EXCLUDED.customer_id,
                     channel = EXCLUDED.channel, reason = EXCLUDED.reason,
@@ -644,13 +662,12 @@ class PostgresImport(ImportRun):
                 RETURNING c.id, c.xmax = 0 AS created
             )
             SELECT COALESCE(array_agg(id) FILTER (WHERE created), '{{}}'),
-                   COALESCE(array_agg(id) FILTER (WHERE NOT created), '{{}}'),
-                   (SELECT count(*) FROM import_contact_rows)
+                   COALESCE(array_agg(id) FILTER (WHERE NOT created), '{{}}')
             FROM up
             """
         )
         self.outcome.counts(CONTACTS).add(
-            len(created), len(updated), total - len(created) - len(updated)
+            len(created), len(updated), self.contacts_total - len(created) - len(updated)
         )
         self.outcome.contacts_created, self.outcome.contacts_updated = created, updated
 
