@@ -6,6 +6,7 @@ import pytest
 
 from surveys.models import SCALES, AgentRating, RepeatCause, Response
 from tests.tickets.test_import_history import (
+    SURVEY_FILES,
     csv_rows,
     history,
     import_error,
@@ -105,3 +106,23 @@ def test_skip_invalid_keeps_the_good_ratings_and_reports_the_rest(tmp_path: Path
         ("agent_ratings.csv", "4", "score"),
         ("repeat_reasons.csv", "2", "reason_code"),
     ]
+
+
+@pytest.mark.django_db
+def test_answers_sent_again_update_only_those_that_changed(tmp_path):
+    (tmp_path / "first").mkdir()
+    import_history(history(tmp_path / "first", **SURVEY_FILES))
+    changed = {
+        "responses": SURVEY_FILES["responses"].replace("csat,4,", "csat,2,"),
+        "agent_ratings": SURVEY_FILES["agent_ratings"].replace("a1,5,", "a1,3,"),
+        "repeat_reasons": SURVEY_FILES["repeat_reasons"],
+    }
+    (tmp_path / "again").mkdir()
+
+    output = summary(import_history(history(tmp_path / "again", **changed)))
+
+    assert output["responses.csv"] == (0, 1, 1, 0)
+    assert output["agent_ratings.csv"] == (0, 1, 0, 0)
+    assert output["repeat_reasons.csv"] == (0, 0, 1, 0)
+    assert Response.objects.get(external_id="r1").score == 2
+    assert AgentRating.objects.get().score == 3

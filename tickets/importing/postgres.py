@@ -159,16 +159,25 @@ class PostgresImport(ImportRun):
                 defaults,
             )
             return created, 0
-        keys = {c.strip() for c in conflict.split(",")}
+        keys = [c.strip() for c in conflict.split(",")]
         changing = [c for c in columns if c not in keys]
         assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in changing)
         old = ", ".join(f"t.{c}" for c in changing)
         new = ", ".join(f"EXCLUDED.{c}" for c in changing)
+
+        def row(alias: str, names: list[str]) -> str:
+            return "(" + ", ".join(f"{alias}.{c}" for c in names) + ")"
+
         [(created, updated)] = self.execute(
             f"""
             WITH up AS (
                 INSERT INTO {table} AS t ({all_columns})
-                SELECT s.*{marks} FROM ({select_sql}) AS s
+                SELECT s.*{marks} FROM ({select_sql}) AS s({", ".join(columns)})
+                -- A row sent again as it is does not even try: an ON CONFLICT per row costs.
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM {table} AS e
+                    WHERE {row("e", keys)} = {row("s", keys)}
+                      AND {row("e", changing)} IS NOT DISTINCT FROM {row("s", changing)})
                 ON CONFLICT ({conflict}) DO UPDATE SET {assignments}
                 WHERE ({old}) IS DISTINCT FROM ({new})
                 RETURNING t.xmax = 0 AS created
