@@ -550,18 +550,24 @@ class PostgresImport(ImportRun):
         self.execute(
             f"""
             CREATE TEMPORARY TABLE import_ticket_facts ON COMMIT DROP AS
-            SELECT ticket_id AS id, count(*) AS n,
-                   (array_agg(id ORDER BY {CONTACT_ORDER}))[1] AS first_id
-            FROM import_inbound WHERE ticket_id IS NOT NULL GROUP BY ticket_id
+            -- One sort serves the count and the first contact (array_agg(... ORDER BY) sorted
+            -- each ticket's contacts once more).
+            SELECT DISTINCT ON (ticket_id) ticket_id AS id, count(*) OVER w AS n, id AS first_id
+            FROM import_inbound WHERE ticket_id IS NOT NULL
+            WINDOW w AS (PARTITION BY ticket_id ORDER BY {CONTACT_ORDER}
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+            ORDER BY ticket_id, {CONTACT_ORDER}
             """
         )
         self.execute(
             f"""
             CREATE TEMPORARY TABLE import_ticket_back ON COMMIT DROP AS
-            SELECT DISTINCT t.id
+            SELECT t.id
             FROM import_ticket_rows AS t
-            JOIN import_inbound AS c ON c.customer_id = t.customer_id AND c.reason = t.reason
-            WHERE t.solved_at IS NOT NULL AND {PG_COMES_BACK}
+            WHERE t.solved_at IS NOT NULL
+              AND EXISTS (SELECT 1 FROM import_inbound AS c
+                          WHERE c.customer_id = t.customer_id AND c.reason = t.reason
+                            AND {PG_COMES_BACK})
             """,
             window,
         )
