@@ -1,5 +1,5 @@
-"""Time `import_history` on PostgreSQL against a bare COPY of the same contacts.csv (a benchmark,
-not a test).
+"""Time `import_history` on PostgreSQL against a bare COPY of the same files (a benchmark, not a
+test).
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecoute_bench_import \\
         .venv/bin/python bench/import.py --contacts 1000000 [--seed 1] [--again] [--profile]
@@ -7,9 +7,10 @@ not a test).
 The database named by DATABASE_URL must have "bench" in its name: it is dropped and created afresh,
 then migrated. The history is written once by `generate_history` into --data (default
 <temp dir>/ecoute-bench-import-<contacts>-<seed>) and reused by later runs. Prints the bare COPY
-time (contacts.csv into a table with the same columns and types, no index, no constraint), the
-import time, rows/s and the ratio; --again imports the same files a second time (nothing to
-write); --profile lists the SQL statements that took more than 0.2 s.
+times (each file into a table with the same columns and types, no index, no constraint: for
+contacts.csv alone and for every file), the import time, rows/s and both ratios; --again imports
+the same files a second time (nothing to write); --profile lists the SQL statements that took
+more than 0.2 s.
 """
 
 import argparse
@@ -33,14 +34,30 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from bench.support import fresh_database  # noqa: E402
+from tickets.importing.csv_rows import Format  # noqa: E402
+from tickets.importing.formats import CONTACTS, TICKETS  # noqa: E402
+from tickets.importing.registry import extra_history_files  # noqa: E402
 
-BARE_TABLE = """
-    CREATE TABLE bench_bare_contacts (
-        contact_id text, ticket_id text, customer_id text, channel text, reason text,
-        agent_id text, team text, direction text, started_at timestamptz,
-        answered_at timestamptz, ended_at timestamptz, handle_seconds integer
-    )
-"""
+
+def bare_copy(path: Path, fmt: Format) -> float:
+    """Seconds a plain COPY of one file takes, into a table with its columns and types (times
+    as timestamptz, numbers as integer), no index, no constraint."""
+    types = {"time": "timestamptz", "int": "integer"}
+    columns = ", ".join(f"{c.name} {types.get(c.kind, 'text')}" for c in fmt.columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE bench_bare ({columns})")
+        started = time.perf_counter()
+        copy_sql = "COPY bench_bare FROM STDIN (FORMAT csv, HEADER true)"
+        with cursor.cursor.copy(copy_sql) as copy, path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_bare")
+    return elapsed
+
+
+def history_formats() -> dict[str, Format]:
+    return {f.file: f for f in (TICKETS, CONTACTS, *(h.format for h in extra_history_files()))}
 
 
 def generated(directory: Path, contacts: int, seed: int) -> Path:
@@ -50,20 +67,6 @@ def generated(directory: Path, contacts: int, seed: int) -> Path:
         call_command("generate_history", str(directory), contacts=contacts, seed=seed)
         print(f"  generated in {time.perf_counter() - started:.1f} s")
     return directory
-
-
-def bare_copy(contacts_csv: Path) -> float:
-    """Seconds a plain COPY of contacts.csv into an unindexed table takes."""
-    with connection.cursor() as cursor:
-        cursor.execute(BARE_TABLE)
-        started = time.perf_counter()
-        copy_sql = "COPY bench_bare_contacts FROM STDIN (FORMAT csv, HEADER true)"
-        with cursor.cursor.copy(copy_sql) as copy, contacts_csv.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                copy.write(chunk)
-        elapsed = time.perf_counter() - started
-        cursor.execute("DROP TABLE bench_bare_contacts")
-    return elapsed
 
 
 @contextmanager
@@ -117,9 +120,13 @@ def main() -> None:
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; {version}")
     print("files: " + ", ".join(f"{name} {n:,} lines" for name, n in rows.items()))
 
-    copy_seconds = bare_copy(data / "contacts.csv")
-    copy_rate = contacts / copy_seconds
-    print(f"bare COPY of contacts.csv: {copy_seconds:.1f} s ({copy_rate:,.0f} rows/s)")
+    formats = history_formats()
+    copies = {name: bare_copy(data / name, formats[name]) for name in rows}
+    copy_seconds, all_seconds = copies["contacts.csv"], sum(copies.values())
+    print(
+        f"bare COPY of contacts.csv: {copy_seconds:.1f} s ({contacts / copy_seconds:,.0f} rows/s);"
+        f" of all {len(rows)} files: {all_seconds:.1f} s ({total / all_seconds:,.0f} rows/s)"
+    )
 
     runs = 2 if args.again else 1
     for run in range(1, runs + 1):
@@ -130,8 +137,9 @@ def main() -> None:
         label = "import_history" if run == 1 else "import_history again (nothing changes)"
         print(
             f"{label}: {seconds:.1f} s, {contacts / seconds:,.0f} contacts/s, "
-            f"{total / seconds:,.0f} rows/s over the five files; "
-            f"{seconds / copy_seconds:.1f}x the bare COPY"
+            f"{total / seconds:,.0f} rows/s over the {len(rows)} files; "
+            f"{seconds / copy_seconds:.1f}x the bare COPY of contacts.csv, "
+            f"{seconds / all_seconds:.1f}x that of all {len(rows)} files"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process: {peak:,.0f} MB")
