@@ -173,17 +173,23 @@ class Format:
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(c.name for c in self.columns))
 
-    @cached_property
-    def fast_match(self) -> Callable[[str], re.Match[str] | None] | None:
-        """Matches a whole line of plain, valid fields (no quotes), one group per column (None
-        when empty); None when a column has no such pattern. Other lines take the full check."""
+    def _fields_pattern(self, group: str) -> str | None:
+        """The columns' patterns joined by commas, each in a `group` ("(" captures, "(?:" does
+        not), optional unless required; None when a column has no pattern."""
         parts = []
         for column in self.columns:
             pattern = getattr(column.check, "pattern", None)
             if pattern is None:
                 return None
-            parts.append(f"({pattern})" if column.required else f"({pattern})?")
-        return re.compile(",".join(parts) + r"(?:\r\n|\n|\r)?").fullmatch
+            parts.append(f"{group}{pattern})" + ("" if column.required else "?"))
+        return ",".join(parts)
+
+    @cached_property
+    def fast_match(self) -> Callable[[str], re.Match[str] | None] | None:
+        """Matches a whole line of plain, valid fields (no quotes), one group per column (None
+        when empty); None when a column has no such pattern. Other lines take the full check."""
+        fields = self._fields_pattern("(")
+        return None if fields is None else re.compile(fields + r"(?:\r\n|\n|\r)?").fullmatch
 
     @cached_property
     def block_line(self) -> bytes | None:
@@ -191,13 +197,8 @@ class Format:
         its line end; None when a column has no pattern, or when `check_row` has no SQL form."""
         if self.check_row is not None and not self.check_row_sql:
             return None
-        parts = []
-        for column in self.columns:
-            pattern = getattr(column.check, "pattern", None)
-            if pattern is None:
-                return None
-            parts.append(f"(?:{pattern})" if column.required else f"(?:{pattern})?")
-        return ",".join(parts).encode()
+        fields = self._fields_pattern("(?:")
+        return None if fields is None else fields.encode()
 
     def index(self, name: str) -> int:
         return self.names.index(name)
