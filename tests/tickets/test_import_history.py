@@ -505,6 +505,36 @@ def test_skip_invalid_imports_the_valid_rows_and_reports_the_others(tmp_path, mo
 
 
 @pytest.mark.django_db
+def test_rows_after_blocks_and_quoted_lines_keep_their_line_numbers(tmp_path, monkeypatch):
+    """Tiny blocks: plain runs go to COPY as blocks, the others line by line, interleaved."""
+    monkeypatch.setattr("tickets.importing.blocks.BlockReader.SIZE", 150)
+    plain = "{n},t1,c1,phone,billing,a1,lyon,inbound,2024-03-0{d}T09:00:00Z,,,\n"
+    contacts = (
+        CONTACTS_HEADER
+        + "".join(plain.format(n=n, d=1 + n % 9) for n in range(10, 20))
+        + '"20",t1,"c1","phone",billing,,"lyon, ouest",inbound,2024-03-01T10:00:00Z,,,\n'
+        + '21,t1,c1,phone,"billing\nretry",,,inbound,2024-03-01T11:00:00Z,,,\n'
+        + "".join(plain.format(n=n, d=1 + n % 9) for n in range(22, 40))
+        + "40,t9,c1,phone,billing,,,inbound,2024-03-05T09:00:00Z,,,\n"  # line 33
+        + "".join(plain.format(n=n, d=1 + n % 9) for n in range(41, 60))
+        + "60,t1,c1,phone,billing,,,inbound,2024-03-05T09:00:00Z,2024-03-05T08:00:00Z,,\n"
+    )
+    (tmp_path / "in").mkdir()
+    directory = history(tmp_path / "in", contacts=contacts)
+    report = tmp_path / "rejected.csv"
+
+    output = import_history(directory, "--skip-invalid", "--report", str(report))
+
+    assert summary(output)["contacts.csv"] == (49, 0, 0, 2)
+    assert [(r["line"], r["field"]) for r in csv_rows(report)] == [
+        ("53", "answered_at"),
+        ("33", "ticket_id"),
+    ]
+    assert Contact.objects.get(external_id="21").reason == "billing\nretry"
+    assert Team.objects.filter(external_id="lyon, ouest").exists()
+
+
+@pytest.mark.django_db
 def test_the_report_goes_where_asked(tmp_path):
     report = tmp_path / "rejected.csv"
     directory = history(tmp_path, tickets=GOOD_TICKETS + "t3,c3,billing,normal,yesterday,\n")
