@@ -21,3 +21,10 @@ class SurveysConfig(AppConfig):
         # Answers, agents' ratings and repeat causes in a history directory (import_history).
         for history_file in HISTORY_FILES:
             history_file_register(history_file)
+        from tickets.personal_data import personal_data_register
+
+        from .personal_data import HOLDERS
+
+        # What surveys hold about a customer, in their export and their erasure.
+        for holder in HOLDERS:
+            personal_data_register(holder)
