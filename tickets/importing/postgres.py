@@ -51,6 +51,16 @@ def staging_table(fmt: Format) -> str:
     return "import_" + fmt.file.removesuffix(".csv")
 
 
+def sql_row(alias: str, columns: list[str]) -> str:
+    """`(alias.a, alias.b, ...)`: a row to compare whole."""
+    return "(" + ", ".join(f"{alias}.{c}" for c in columns) + ")"
+
+
+def sql_assign(columns: list[str]) -> str:
+    """`a = EXCLUDED.a, ...`: ON CONFLICT DO UPDATE's SET."""
+    return ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
+
+
 class PostgresImport(ImportRun):
     DERIVED = [
         "import_ticket_rows", "import_contact_rows", "import_inbound", "import_contact_facts",
@@ -161,13 +171,6 @@ class PostgresImport(ImportRun):
             return created, 0
         keys = [c.strip() for c in conflict.split(",")]
         changing = [c for c in columns if c not in keys]
-        assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in changing)
-        old = ", ".join(f"t.{c}" for c in changing)
-        new = ", ".join(f"EXCLUDED.{c}" for c in changing)
-
-        def row(alias: str, names: list[str]) -> str:
-            return "(" + ", ".join(f"{alias}.{c}" for c in names) + ")"
-
         [(created, updated)] = self.execute(
             f"""
             WITH up AS (
@@ -176,10 +179,10 @@ class PostgresImport(ImportRun):
                 -- A row sent again as it is does not even try: an ON CONFLICT per row costs.
                 WHERE NOT EXISTS (
                     SELECT 1 FROM {table} AS e
-                    WHERE {row("e", keys)} = {row("s", keys)}
-                      AND {row("e", changing)} IS NOT DISTINCT FROM {row("s", changing)})
-                ON CONFLICT ({conflict}) DO UPDATE SET {assignments}
-                WHERE ({old}) IS DISTINCT FROM ({new})
+                    WHERE {sql_row("e", keys)} = {sql_row("s", keys)}
+                      AND {sql_row("e", changing)} IS NOT DISTINCT FROM {sql_row("s", changing)})
+                ON CONFLICT ({conflict}) DO UPDATE SET {sql_assign(changing)}
+                WHERE {sql_row("t", changing)} IS DISTINCT FROM {sql_row("EXCLUDED", changing)}
                 RETURNING t.xmax = 0 AS created
             )
             SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up
@@ -456,7 +459,10 @@ class PostgresImport(ImportRun):
                    cu.id AS customer_id, s.channel, s.reason, a.id AS agent_id, tm.id AS team_id,
                    s.direction, s.started_at::timestamptz AS started_at,
                    s.answered_at::timestamptz AS answered_at, s.ended_at::timestamptz AS ended_at,
-                   s.handle_seconds::integer AS handle_seconds
+                   s.handle_seconds::integer AS handle_seconds,
+                   -- The import never asks not to survey: a contact marked so by an
+                   -- integration differs from what the file sends.
+                   false AS do_not_survey
             FROM import_contacts AS s
             JOIN tickets_customer AS cu ON cu.external_id = s.customer_id
             LEFT JOIN import_ticket_rows AS it ON it.external_id = s.ticket_id
@@ -470,12 +476,15 @@ class PostgresImport(ImportRun):
         )
         self.execute("ANALYZE import_contact_rows")
 
-    # The columns a file sets; a row whose stored values equal these is sent again unchanged.
-    TICKET_COMPARED = "customer_id, reason, priority, created_at, solved_at"
-    CONTACT_COMPARED = (
-        "ticket_id, customer_id, channel, reason, agent_id, team_id, direction, started_at,"
-        " answered_at, ended_at, handle_seconds"
-    )
+    # What a file sets, as staged in import_*_rows: a stored row with the same values is sent
+    # again unchanged. The derived facts follow them.
+    TICKET_SENT = ["customer_id", "reason", "priority", "created_at", "solved_at"]
+    TICKET_FACTS = ["inbound_count", "first_inbound_contact_id", "recontact_in_window"]
+    CONTACT_SENT = [
+        "ticket_id", "customer_id", "channel", "reason", "agent_id", "team_id", "direction",
+        "started_at", "answered_at", "ended_at", "handle_seconds", "do_not_survey",
+    ]  # fmt: skip
+    CONTACT_FACTS = ["previous_contact_id", "is_repeat", "followed_in_window"]
 
     def _unchanged_drop(self) -> None:
         """Rows sent again as they are stored go no further: no facts to compute, nothing to
@@ -487,18 +496,13 @@ class PostgresImport(ImportRun):
         )
         if self.history_was_empty:
             return
-        compared = [
-            ("import_ticket_rows", "tickets_ticket", self.TICKET_COMPARED, ""),
-            # The import never asks not to survey: a contact an integration marked so differs.
-            ("import_contact_rows", "tickets_contact", self.CONTACT_COMPARED, "do_not_survey"),
-        ]
-        for staged, table, columns, unset in compared:
-            names = [c.strip() for c in columns.split(",")]
-            stored = ", ".join(f"e.{c}" for c in names + ([unset] if unset else []))
-            sent = ", ".join([f"i.{c}" for c in names] + (["false"] if unset else []))
+        for staged, table, sent in (
+            ("import_ticket_rows", "tickets_ticket", self.TICKET_SENT),
+            ("import_contact_rows", "tickets_contact", self.CONTACT_SENT),
+        ):
             self.execute(
-                f"DELETE FROM {staged} AS i USING {table} AS e"
-                f" WHERE e.id = i.id AND ({stored}) IS NOT DISTINCT FROM ({sent})"
+                f"DELETE FROM {staged} AS i USING {table} AS e WHERE e.id = i.id"
+                f" AND {sql_row('e', sent)} IS NOT DISTINCT FROM {sql_row('i', sent)}"
             )
             self.execute(f"ANALYZE {staged}")
 
@@ -577,10 +581,7 @@ class PostgresImport(ImportRun):
     # An empty history has nothing to conflict with or compare to (the staged rows hold one row
     # per id already): a plain INSERT skips the speculative insertion and the comparison that
     # ON CONFLICT and NOT EXISTS cost per row, about half of the upserts' time.
-    TICKET_COLUMNS = (
-        "id, external_id, customer_id, reason, priority, created_at, solved_at,"
-        " inbound_count, first_inbound_contact_id, recontact_in_window"
-    )
+    TICKET_COLUMNS = ", ".join(["id", "external_id", *TICKET_SENT, *TICKET_FACTS])
     TICKET_VALUES = """
         SELECT i.id, i.external_id, i.customer_id, i.reason, i.priority, i.created_at,
                i.solved_at, COALESCE(f.n, 0), f.first_id, b.id IS NOT NULL
@@ -588,15 +589,11 @@ class PostgresImport(ImportRun):
         LEFT JOIN import_ticket_facts AS f ON f.id = i.id
         LEFT JOIN import_ticket_back AS b ON b.id = i.id
     """
-    CONTACT_COLUMNS = (
-        "id, external_id, ticket_id, customer_id, channel, reason, agent_id, team_id,"
-        " direction, started_at, answered_at, ended_at, handle_seconds, do_not_survey,"
-        " previous_contact_id, is_repeat, followed_in_window"
-    )
+    CONTACT_COLUMNS = ", ".join(["id", "external_id", *CONTACT_SENT, *CONTACT_FACTS])
     CONTACT_VALUES = """
         SELECT i.id, i.external_id, i.ticket_id, i.customer_id, i.channel, i.reason,
                i.agent_id, i.team_id, i.direction, i.started_at, i.answered_at,
-               i.ended_at, i.handle_seconds, false,
+               i.ended_at, i.handle_seconds, i.do_not_survey,
                f.prev_id, COALESCE(f.rep, false), COALESCE(f.fol, false)
         FROM import_contact_rows AS i
         LEFT JOIN import_contact_facts AS f ON f.id = i.id
@@ -625,19 +622,13 @@ class PostgresImport(ImportRun):
         # Only new rows and rows that differ from the stored ones are staged still
         # (_unchanged_drop); the WHERE below still spares a row that another client has
         # meanwhile written with the same values.
+        sent = self.TICKET_SENT
         [(created, updated, solved, reopened)] = self.execute(
             f"""
             WITH up AS (
                 INSERT INTO tickets_ticket AS t ({self.TICKET_COLUMNS}) {self.TICKET_VALUES}
-                ON CONFLICT (external_id) DO UPDATE SET
-                    customer_id = EXCLUDED.customer_id, reason = EXCLUDED.reason,
-                    priority = EXCLUDED.priority, created_at = EXCLUDED.created_at,
-                    solved_at = EXCLUDED.solved_at, inbound_count = EXCLUDED.inbound_count,
-                    first_inbound_contact_id = EXCLUDED.first_inbound_contact_id,
-                    recontact_in_window = EXCLUDED.recontact_in_window
-                WHERE (t.customer_id, t.reason, t.priority, t.created_at, t.solved_at)
-                      IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.reason, EXCLUDED.priority,
-                                        EXCLUDED.created_at, EXCLUDED.solved_at)
+                ON CONFLICT (external_id) DO UPDATE SET {sql_assign(sent + self.TICKET_FACTS)}
+                WHERE {sql_row("t", sent)} IS DISTINCT FROM {sql_row("EXCLUDED", sent)}
                 RETURNING t.id, t.xmax = 0 AS created, t.solved_at
             )
             SELECT count(*) FILTER (WHERE up.created),
@@ -653,29 +644,13 @@ class PostgresImport(ImportRun):
         self.outcome.tickets_solved, self.outcome.tickets_reopened = solved, reopened
 
     def _contacts_upsert(self) -> None:
+        sent = self.CONTACT_SENT
         [(created, updated)] = self.execute(
             f"""
             WITH up AS (
                 INSERT INTO tickets_contact AS c ({self.CONTACT_COLUMNS}) {self.CONTACT_VALUES}
-                ON CONFLICT (external_id) DO UPDATE SET
-                    ticket_id = EXCLUDED.ticket_id, customer_id = EXCLUDED.customer_id,
-                    channel = EXCLUDED.channel, reason = EXCLUDED.reason,
-                    agent_id = EXCLUDED.agent_id, team_id = EXCLUDED.team_id,
-                    direction = EXCLUDED.direction, started_at = EXCLUDED.started_at,
-                    answered_at = EXCLUDED.answered_at, ended_at = EXCLUDED.ended_at,
-                    handle_seconds = EXCLUDED.handle_seconds,
-                    do_not_survey = EXCLUDED.do_not_survey,
-                    previous_contact_id = EXCLUDED.previous_contact_id,
-                    is_repeat = EXCLUDED.is_repeat,
-                    followed_in_window = EXCLUDED.followed_in_window
-                WHERE (c.ticket_id, c.customer_id, c.channel, c.reason, c.agent_id, c.team_id,
-                       c.direction, c.started_at, c.answered_at, c.ended_at, c.handle_seconds,
-                       c.do_not_survey)
-                      IS DISTINCT FROM
-                      (EXCLUDED.ticket_id, EXCLUDED.customer_id, EXCLUDED.channel,
-                       EXCLUDED.reason, EXCLUDED.agent_id, EXCLUDED.team_id, EXCLUDED.direction,
-                       EXCLUDED.started_at, EXCLUDED.answered_at, EXCLUDED.ended_at,
-                       EXCLUDED.handle_seconds, EXCLUDED.do_not_survey)
+                ON CONFLICT (external_id) DO UPDATE SET {sql_assign(sent + self.CONTACT_FACTS)}
+                WHERE {sql_row("c", sent)} IS DISTINCT FROM {sql_row("EXCLUDED", sent)}
                 RETURNING c.id, c.xmax = 0 AS created
             )
             SELECT COALESCE(array_agg(id) FILTER (WHERE created), '{{}}'),
