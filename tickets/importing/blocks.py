@@ -114,7 +114,8 @@ class _Source:
         self.read, self.reported = read, 0
 
     def block(self, size: int) -> bytes:
-        """At least `size` bytes (unless the file ends first), cut after a line end."""
+        """About `size` bytes of whole lines: cut after the last line end (more when one line
+        is longer; the file's last line even without its end)."""
         data = self.pending + self.f.read(size)
         while True:
             cut = data.rfind(b"\n") + 1
