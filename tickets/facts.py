@@ -13,7 +13,7 @@ are written.
 are ordered by (started_at, external id), external ids compared as numbers when they are numbers:
 length first, then text. A repeat is measured from the previous contact in that order, so a
 second contact in the same second is a repeat of the first (0 s apart: "at most the window
-before"), as the reference (shared/reference) counts it.
+before"), as the reference (tests/reference) counts it.
 """
 
 from collections.abc import Iterable, Iterator

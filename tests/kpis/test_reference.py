@@ -1,8 +1,8 @@
 """Every figure of `kpi_report --format json` equals the reference's expected.json.
 
-The reference (shared/reference/data/small) was computed by two independent engines that agree
-to the bit: counts must be equal, ratios within 1e-9, empty denominators null. Months are UTC
-months there, so the report runs with TIME_ZONE=UTC.
+The reference (tests/reference, a copy of the team's shared reference) was computed by two
+independent engines that agree to the bit: counts must be equal, ratios within 1e-9, empty
+denominators null. Months are UTC months there, so the report runs with TIME_ZONE=UTC.
 """
 
 import io

@@ -1,6 +1,6 @@
 """Reading history CSV files row by row, checking every field, with errors a person can act on.
 
-The format (shared/reference/README.md): UTF-8, a header line, RFC 4180 quoting, an empty field
+The format (tests/reference/SOURCE.md): UTF-8, a header line, RFC 4180 quoting, an empty field
 means "no value", times in ISO 8601 UTC with a `Z`. Rows are read one at a time so memory does
 not grow with the file; each checked row keeps the line it starts on, for error messages.
 

@@ -1,7 +1,7 @@
 """Sample ticket history for the demo and the benchmarks, in the reference CSV format.
 
 `history_generate` writes contacts.csv, tickets.csv, responses.csv, agent_ratings.csv and
-repeat_reasons.csv (the format `import_history` reads, see shared/reference/README.md) for a
+repeat_reasons.csv (the format `import_history` reads, see tests/reference/SOURCE.md) for a
 simulated French customer service. The same arguments always give the same files.
 """
 
