@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tickets.facts_state import facts_stale
 from tickets.permissions import IsQualityManagerOrIntegration
 
 from . import render
@@ -63,6 +64,8 @@ class KpiApi(APIView):
             "filters": filters,
             "time_zone": settings.TIME_ZONE,
             "min_sample": settings.KPI_MIN_SAMPLE,
+            "fcr_window_days": settings.FCR_WINDOW_DAYS,
+            "facts_current": facts_stale() is None,
             **render.as_plain(table),
         }
         other = _compared_scope(scope, params)
