@@ -17,6 +17,7 @@ from tickets.permissions import IsQualityManagerOrIntegration
 from . import render
 from .compare import FIGURES, compare
 from .queries import KPIS
+from .routers import kpi_reads
 from .scope import DIMENSIONS, Scope
 from .serializers import KpiOutputSerializer, KpiQueryInputSerializer
 
@@ -53,6 +54,12 @@ class KpiApi(APIView):
         scope = Scope(
             params["from"], params["to"], params.get("granularity"), tuple(params["by"]), filters
         )
+        with kpi_reads():
+            return self._answer(name, scope, params, filters)
+
+    def _answer(
+        self, name: str, scope: Scope, params: dict[str, Any], filters: dict[str, Any]
+    ) -> Response | HttpResponse:
         table = KPIS[name](scope)
         if params.get("export"):
             return _download(name, table, params["export"])

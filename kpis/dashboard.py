@@ -32,6 +32,7 @@ from .queries.satisfaction import AGGREGATES as SATISFACTION_AGGREGATES
 from .queries.satisfaction import satisfaction, satisfaction_counts
 from .queries.workload import PHONE_AGGREGATES, phone_counts
 from .rollups.serving import checks_shared
+from .routers import kpi_reads
 from .scope import Scope, ScopeError, previous_period, zone
 from .stats import (
     Change,
@@ -135,6 +136,7 @@ class Dashboard:
 
 
 @checks_shared()  # the rollups' state is read once per period
+@kpi_reads()
 def dashboard_data(scope: Scope, segment: str = "channel") -> Dashboard:
     """Headlines with their change from the previous period of the same length, monthly
     trends, and satisfaction, FCR and repeat rate by `segment` (channel or team)."""

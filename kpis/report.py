@@ -21,6 +21,7 @@ from .queries import KPIS
 from .queries.base import Table, build_table, collapse, grouped
 from .queries.perception import perception_gap
 from .rollups.serving import checks_shared, rollup_total
+from .routers import kpi_reads
 from .scope import Scope
 
 
@@ -114,6 +115,7 @@ def meta_counts(scope: Scope) -> Table:
 
 
 @checks_shared()  # the rollups' state is read once per period
+@kpi_reads()
 def build_report(
     start: date,
     end: date,

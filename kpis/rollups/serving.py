@@ -72,9 +72,8 @@ def period_clean(scope: Scope) -> bool:
 
 def _period_clean(scope: Scope) -> bool:
     """Rule 3 and 4, in one query: built and ready with these settings, no dirty day in the
-    period. Read on the replica too: the state and the marks come from one snapshot, the same
-    one the rollup rows are then read from only if the same transaction reads them
-    (kpis.routers)."""
+    period. Pages and reports read it and then the rollups in one snapshot (kpis.routers), on
+    the replica as on the primary, so the answer holds for the rows they read."""
     dirty = DirtyDay.objects.filter(day__gte=scope.start, day__lte=scope.end)
     return (
         RollupState.objects.filter(

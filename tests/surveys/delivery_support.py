@@ -161,7 +161,7 @@ class Worker:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(  # noqa: S603 (our own argv)
+            self.process = subprocess.Popen(
                 self.args,
                 cwd=ROOT,
                 env=self.env,
