@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tickets.facts_state import facts_stale
 from tickets.models import Channel, Team
 from tickets.permissions import is_quality_manager
 
@@ -241,6 +242,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "charts": charts,
             "segment": segment,
             "error": error,
+            "facts_stale": facts_stale(),
             "channels": Channel.choices,
             "teams": Team.objects.values_list("external_id", flat=True),
             "filters": filters,

@@ -31,7 +31,7 @@ def import_history(directory) -> None:
 
 
 def test_a_changed_window_is_noticed_and_facts_rebuild_equals_a_fresh_import(
-    settings, reference_dir, caplog
+    settings, reference_dir, caplog, quality_manager
 ):
     settings.TIME_ZONE = "UTC"
     settings.FCR_WINDOW_DAYS = 3
@@ -56,6 +56,10 @@ def test_a_changed_window_is_noticed_and_facts_rebuild_equals_a_fresh_import(
     # Until rebuilt: read from the stored facts, never from the rollups, exact for them.
     assert not period_clean(Scope(START, END))
     assert report() == seven
+    api = quality_manager.get(f"/api/v1/kpis/fcr/?from={START}&to={END}").json()
+    assert api["facts_current"] is False and api["fcr_window_days"] == 3
+    page = quality_manager.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "still use a 7-day window" in page
 
     out = io.StringIO()
     call_command("facts_rebuild", stdout=out)
@@ -65,6 +69,9 @@ def test_a_changed_window_is_noticed_and_facts_rebuild_equals_a_fresh_import(
     assert RollupState.objects.get().fcr_window_days == 3
     assert period_clean(Scope(START, END))  # served from the rollups again
     assert report() == fresh
+    api = quality_manager.get(f"/api/v1/kpis/fcr/?from={START}&to={END}").json()
+    assert api["facts_current"] is True
+    assert "facts_rebuild" not in quality_manager.get("/dashboard/").content.decode()
 
 
 def test_an_interrupted_facts_rebuild_resumes_after_the_last_customers_done(
