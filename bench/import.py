@@ -186,6 +186,17 @@ def delta(args: argparse.Namespace) -> None:
         f"ecoute-bench-delta-{args.contacts}-{args.seed}-{args.months}"
     )
     fresh_database()
+    if args.random_page_cost:
+        with connection.cursor() as cursor:
+            name = connection.settings_dict["NAME"]
+            cursor.execute(
+                f'ALTER DATABASE "{name}" SET random_page_cost = %s', [args.random_page_cost]
+            )
+        connection.close()  # later sessions start with it
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        [(page_cost,)] = cursor.fetchall()
+    print(f"random_page_cost {page_cost}; load average {os.getloadavg()[0]:.1f}")
     history = delta_history(args.contacts, args.seed, args.months, data)
     base, day = data / "all-but-last-day", data / "last-day"
     day_rows, first_of_day = split_last_day(history, base, day)
@@ -216,6 +227,7 @@ def delta(args: argparse.Namespace) -> None:
     print(f"N={n:,}  that day's export again, unchanged: {day_again:.2f} s")
     day_forced = timed_import(day, "--force", profile=args.profile)
     print(f"N={n:,}  that day's export again, row by row (--force): {day_forced:.2f} s")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
 def line_count(path: Path) -> int:
@@ -232,6 +244,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="list statements over 0.2 s")
     parser.add_argument("--delta", action="store_true", help="a day's import onto N contacts")
     parser.add_argument("--months", type=int, default=18, help="--delta: history length")
+    parser.add_argument(
+        "--random-page-cost",
+        type=float,
+        help="--delta: PostgreSQL's random_page_cost for the bench database (1.1 suits SSDs)",
+    )
     args = parser.parse_args()
     if args.delta:
         delta(args)

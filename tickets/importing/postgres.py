@@ -27,12 +27,12 @@ from typing import Any
 
 from django.db import connection
 
-from ..facts import CONTACT_ORDER, window_sql
+from ..facts import CONTACT_ORDER, facts_refresh_scoped, window_sql
 from ..models import Agent, Customer, Team
 from .blocks import Block, BlockReader
 from .csv_rows import Format, Row, RowError, raw_text
 from .formats import CONTACTS, TICKETS
-from .loader import PostgresLoader, sql_assign, sql_row, staging_table
+from .loader import BULK_FROM_ROWS, PostgresLoader, sql_assign, sql_row, staging_table
 from .registry import HistoryFile
 from .run import (
     FULL_REFRESH_FROM,
@@ -92,8 +92,12 @@ class PostgresImport(ImportRun):
         self.loader.entities_ensure(Team, "SELECT team AS external_id FROM import_contacts")
         self.loader.entities_ensure(Agent, "SELECT agent_id AS external_id FROM import_contacts")
         self._agents_teams()
-        for model in (Customer, Team, Agent):
-            self.execute(f"ANALYZE {model._meta.db_table}")
+        [(staged,)] = self.execute(
+            "SELECT (SELECT count(*) FROM import_tickets) + (SELECT count(*) FROM import_contacts)"
+        )
+        if staged >= BULK_FROM_ROWS:  # the rows joined next may be mostly new entities
+            for model in (Customer, Team, Agent):
+                self.execute(f"ANALYZE {model._meta.db_table}")
         [(self.history_was_empty,)] = self.execute(
             "SELECT NOT EXISTS (SELECT 1 FROM tickets_contact)"
             " AND NOT EXISTS (SELECT 1 FROM tickets_ticket)"
@@ -117,11 +121,13 @@ class PostgresImport(ImportRun):
         else:
             self._tickets_upsert()
             self._contacts_upsert()
-        # Fresh statistics for what follows (answers joined to contacts, the facts refresh,
-        # the first KPI queries): autovacuum would get there, but only after the import.
-        self.execute("ANALYZE tickets_ticket")
-        self.execute("ANALYZE tickets_contact")
-        self._touched_customers()
+        # Fresh statistics for what follows a large load (answers joined to contacts, the facts
+        # refresh, the first KPI queries): autovacuum would get there, but only after the
+        # import. A small one changes them little, and sampling costs a second at a million.
+        if tickets + contacts >= BULK_FROM_ROWS or empty:
+            self.execute("ANALYZE tickets_ticket")
+            self.execute("ANALYZE tickets_contact")
+        self._facts_refresh()
         self._marks()
         for item in self.files:
             if isinstance(item, HistoryFile):
@@ -259,6 +265,7 @@ class PostgresImport(ImportRun):
                        AS id,
                    c.id IS NULL AS new, c.customer_id AS old_customer_id,
                    c.started_at AS old_started_at, c.ticket_id AS old_ticket_id,
+                   c.reason AS old_reason,
                    s.contact_id AS external_id,
                    COALESCE(it.id, (SELECT t.id FROM tickets_ticket AS t
                                     WHERE t.external_id = s.ticket_id)) AS ticket_id,
@@ -335,10 +342,13 @@ class PostgresImport(ImportRun):
             FROM import_contact_rows WHERE direction = 'inbound'
             UNION ALL
             SELECT c.id, c.ticket_id, c.customer_id, c.reason, c.started_at, c.external_id
-            FROM tickets_contact AS c
+            -- Each customer's contacts by its index: with a few thousand customers who come
+            -- back often, the planner would rather read every contact (a second at a million).
+            FROM (SELECT customer_id FROM import_contact_rows
+                  UNION SELECT customer_id FROM import_ticket_rows) AS cu
+            CROSS JOIN LATERAL (SELECT * FROM tickets_contact AS c
+                                WHERE c.customer_id = cu.customer_id OFFSET 0) AS c
             WHERE c.direction = 'inbound'
-              AND c.customer_id IN (SELECT customer_id FROM import_contact_rows
-                                    UNION SELECT customer_id FROM import_ticket_rows)
               AND NOT EXISTS (SELECT 1 FROM import_contact_rows AS i WHERE i.id = c.id)
             """
         )
@@ -503,31 +513,65 @@ class PostgresImport(ImportRun):
             solved_at=solved_at,
         )
 
-    def _touched_customers(self) -> None:
-        """Customers whose facts may change: those of every written ticket and contact.
+    def _facts_refresh(self) -> None:
+        """Recompute the facts the written rows may change, and only those.
 
-        None of them when the history was empty before: the facts computed before inserting saw
-        every contact there is, so they are exact and a refresh would only read them again.
+        None when the history was empty before: the facts computed before inserting saw every
+        contact there is. Past FULL_REFRESH_FROM customers, one refresh of everything
+        (set-based) is left to `history_import` (a load that large computed its rows' facts
+        before inserting them: little changes).
         """
         outcome = self.outcome
+        outcome.customers = set()
         if self.history_was_empty or not (
             outcome.contacts_created
             or outcome.contacts_updated
             or outcome.counts(TICKETS).created
             or outcome.counts(TICKETS).updated
         ):
-            outcome.customers = set()
             return
-        rows = self.execute(
+        [(customers,)] = self.execute(
             """
-            SELECT id FROM (
-                SELECT customer_id AS id FROM import_contact_rows
-                UNION SELECT old_customer_id FROM import_contact_rows
-                UNION SELECT customer_id FROM import_ticket_rows
-                UNION SELECT old_customer_id FROM import_ticket_rows
-            ) AS touched WHERE id IS NOT NULL LIMIT %s
+            SELECT count(*) FROM (
+                SELECT customer_id FROM import_contact_rows
+                UNION SELECT customer_id FROM import_ticket_rows LIMIT %s
+            ) AS touched
             """,
             [FULL_REFRESH_FROM + 1],
         )
-        ids = {r[0] for r in rows}
-        outcome.customers = None if len(ids) > FULL_REFRESH_FROM else ids
+        if customers > FULL_REFRESH_FROM:
+            outcome.customers = None
+            return
+        rule = window_sql("postgresql")
+        # The (customer, reason) partitions the written contacts were and are in, and the
+        # tickets whose facts they may change: their own, the written ones, and those of the
+        # same customer and reason solved within a window before one of them.
+        self.execute(
+            """
+            CREATE TEMPORARY TABLE import_fact_pairs ON COMMIT DROP AS
+            SELECT customer_id, reason FROM import_contact_rows
+            UNION SELECT old_customer_id, old_reason FROM import_contact_rows WHERE NOT new
+            """
+        )
+        self.execute(
+            f"""
+            CREATE TEMPORARY TABLE import_fact_tickets ON COMMIT DROP AS
+            SELECT id FROM import_ticket_rows
+            UNION SELECT ticket_id FROM import_contact_rows WHERE ticket_id IS NOT NULL
+            UNION SELECT old_ticket_id FROM import_contact_rows WHERE old_ticket_id IS NOT NULL
+            UNION SELECT t.id
+            FROM (SELECT customer_id, reason, started_at FROM import_contact_rows
+                  UNION ALL SELECT old_customer_id, old_reason, old_started_at
+                  FROM import_contact_rows WHERE NOT new) AS c
+            JOIN tickets_ticket AS t ON t.customer_id = c.customer_id AND t.reason = c.reason
+            WHERE t.solved_at IS NOT NULL AND {rule.comes_back()}
+            """,
+            {"window": rule.param()},
+        )
+        self.execute("ANALYZE import_fact_pairs")
+        self.execute("ANALYZE import_fact_tickets")
+        facts_refresh_scoped(
+            "SELECT customer_id, reason FROM import_fact_pairs",
+            "SELECT id FROM import_fact_tickets",
+        )
+        self.execute("DROP TABLE import_fact_pairs, import_fact_tickets")
