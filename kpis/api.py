@@ -15,8 +15,8 @@ from tickets.facts_state import facts_stale
 from tickets.permissions import IsQualityManagerOrIntegration
 
 from . import render
-from .compare import FIGURES, compare
-from .queries import KPIS
+from .compare import comparable, compare
+from .registry import KPIS
 from .routers import kpi_reads
 from .scope import DIMENSIONS, Scope
 from .serializers import KpiOutputSerializer, KpiQueryInputSerializer
@@ -60,7 +60,8 @@ class KpiApi(APIView):
     def _answer(
         self, name: str, scope: Scope, params: dict[str, Any], filters: dict[str, Any]
     ) -> Response | HttpResponse:
-        table = KPIS[name](scope)
+        kpi = KPIS[name]
+        table = kpi(scope)
         if params.get("export"):
             return _download(name, table, params["export"])
         data: dict[str, Any] = {
@@ -76,8 +77,8 @@ class KpiApi(APIView):
             **render.as_plain(table),
         }
         other = _compared_scope(scope, params)
-        if other is not None and name in FIGURES:
-            data["comparison"] = render.as_plain(compare(name, other, scope))
+        if other is not None and comparable(kpi):
+            data["comparison"] = render.as_plain(compare(kpi, other, scope))
         return Response(data)
 
 
