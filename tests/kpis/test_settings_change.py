@@ -73,7 +73,7 @@ def test_a_changed_window_is_noticed_and_facts_rebuild_equals_a_fresh_import(
     assert report() == fresh
     api = quality_manager.get(f"/api/v1/kpis/fcr/?from={START}&to={END}").json()
     assert api["facts_current"] is True
-    assert "facts_rebuild" not in quality_manager.get("/dashboard/").content.decode()
+    assert "7-day window" not in quality_manager.get("/dashboard/").content.decode()
 
 
 def test_an_interrupted_facts_rebuild_resumes_after_the_last_customers_done(settings, monkeypatch):
