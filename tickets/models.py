@@ -83,6 +83,22 @@ class Agent(models.Model):
         return self.name or self.external_id
 
 
+def may_contact(path: str = "") -> models.Q:
+    """The one consent rule: a customer who opted out is never written to again.
+
+    Erasing a customer's personal data opts them out too (tickets.personal_data), so this one
+    rule covers both. `path` leads from another model to the customer (`"customer__"`). Every
+    step that may reach a customer (survey decision, delivery and reminder claims, the sending
+    itself, link issuing, answering) asks it.
+    """
+    return models.Q(**{f"{path}opted_out_at__isnull": True})
+
+
+class CustomerQuerySet(models.QuerySet):
+    def may_contact(self) -> "CustomerQuerySet":
+        return self.filter(may_contact())
+
+
 class Customer(models.Model):
     external_id = models.CharField(_("external id"), max_length=64)
     email = models.EmailField(_("email"), blank=True)
@@ -93,6 +109,8 @@ class Customer(models.Model):
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
     opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
 
+    objects = CustomerQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
@@ -100,6 +118,11 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+    @property
+    def may_contact(self) -> bool:
+        """`may_contact()` for one loaded customer."""
+        return self.opted_out_at is None
 
 
 class Ticket(models.Model):
