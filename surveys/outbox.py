@@ -91,9 +91,14 @@ class Columns:
         return RetryLater(error, countdown)
 
     def request(self, queryset: QuerySet, now: datetime | None = None) -> int:
-        """Make rows pending again, due now (a changed answer to tell about)."""
+        """Make settled rows pending again, due now (something new to tell about)."""
         return queryset.exclude(**{self.state: OutboxState.PENDING}).update(
-            **{self.state: OutboxState.PENDING, self.due_at: now or timezone.now(), self.error: ""}
+            **{
+                self.state: OutboxState.PENDING,
+                self.due_at: now or timezone.now(),
+                self.attempts: 0,
+                self.error: "",
+            }
         )
 
     def overdue(self, queryset: QuerySet, *, grace: timedelta = GRACE) -> list[int]:

@@ -163,10 +163,14 @@ class FakeServer:
 
 @contextmanager
 def app_broker(url: str):
-    """This process's Celery app publishing to `url` (not eagerly), put back afterwards."""
+    """This process's Celery app publishing to `url` (not eagerly), put back afterwards.
+
+    Publishing reads `broker_write_url`, which the CELERY_BROKER_URL environment variable does
+    not override (it overrides `broker_url`).
+    """
     from config.celery import app
 
-    saved = app.conf.broker_url, app.conf.task_always_eager
+    saved = app.conf.get("broker_write_url"), app.conf.task_always_eager
 
     def reset() -> None:
         # Forget the pools, without closing them: kombu keeps one per broker for the process,
@@ -174,12 +178,12 @@ def app_broker(url: str):
         app._pool = None
         app.amqp._producer_pool = None
 
-    app.conf.broker_url, app.conf.task_always_eager = url, False
+    app.conf["broker_write_url"], app.conf.task_always_eager = url, False
     reset()
     try:
         yield app
     finally:
-        app.conf.broker_url, app.conf.task_always_eager = saved
+        app.conf["broker_write_url"], app.conf.task_always_eager = saved
         reset()
 
 

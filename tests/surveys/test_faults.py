@@ -165,6 +165,10 @@ def test_redis_stopped_while_customers_answer_and_surveys_go_out(
                 statuses += answer(client, links[n], n)
             back = time.monotonic()
             follow_ups = FollowUp.objects.count()
+            # What their own tasks had not delivered when Redis came back: for the catch-up.
+            webhooks_waiting = WebhookDelivery.objects.exclude(state="sent").count()
+            alerts_waiting = FollowUp.objects.exclude(alert_state=AlertState.SENT).count()
+            invitations_waiting = len(outgoing) - sink.handler.total
             expected = len(outgoing) + follow_ups
 
             def caught_up() -> bool:
@@ -201,9 +205,10 @@ def test_redis_stopped_while_customers_answer_and_surveys_go_out(
     report(
         f"Redis stopped {outage:.1f} s while 8 of 24 customers answered and 30 invitations"
         f" went out ({'a' if refused == -1 else 'no'} dispatch refused, its claim released):"
-        f" {len(statuses)} customer requests, 0 errors, 24 answers stored; after the restart,"
-        f" in {settled:.1f} s: 30 invitations, {len(alert_counts)} alerts and {events}"
-        " webhook events delivered, each exactly once."
+        f" {len(statuses)} customer requests, 0 errors (no 5xx), 24 answers stored. When Redis"
+        f" came back (empty), {invitations_waiting} invitations, {alerts_waiting} of"
+        f" {len(alert_counts)} alerts and {webhooks_waiting} of {events} webhook events were"
+        f" still to deliver; {settled:.1f} s later all were delivered, each exactly once."
     )
 
 
@@ -211,26 +216,28 @@ def test_an_smtp_server_that_never_replies_does_not_slow_the_answer_page(
     live_db, private_redis, live_server, settings
 ):
     settings.SITE_URL = live_server.url
-    links = [reverse("surveys:answer", args=[token]) for token in answer_tokens(10)]
+    links = [reverse("surveys:answer", args=[token]) for token in answer_tokens(6)]
     with Blackhole() as hung, app_broker(private_redis.url):
         env = worker_env(
             database_url=database_url(),
             broker_url=private_redis.url,
             smtp_port=hung.port,
-            EMAIL_TIMEOUT="1",
+            EMAIL_TIMEOUT="0.5",
         )
         worker = Worker(env, ARTIFACTS / "faults-smtp-worker.log").start()
         try:
             times = []
             with httpx.Client(base_url=live_server.url, timeout=5) as http:
                 for link in links:
+                    form = http.get(link)
+                    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
                     began = time.monotonic()
-                    page = http.post(link, data={"score": "1"})
+                    page = http.post(link, data={"score": "1", "csrfmiddlewaretoken": csrf[1]})
                     times.append(time.monotonic() - began)
                     assert page.status_code == 302
             answered = time.monotonic()
             wait_until(
-                lambda: FollowUp.objects.filter(alert_attempts__gte=1).count() == 10,
+                lambda: FollowUp.objects.filter(alert_attempts__gte=1).count() == len(links),
                 timeout=60,
                 what="the worker's first attempt at each alert",
             )
@@ -243,10 +250,10 @@ def test_an_smtp_server_that_never_replies_does_not_slow_the_answer_page(
     assert all("timed out" in error for error in errors), errors
     assert set(FollowUp.objects.values_list("alert_state", flat=True)) == {AlertState.PENDING}
     report(
-        f"SMTP server that never replies: 10 detractor answers, page p50"
+        f"SMTP server that never replies: {len(links)} detractor answers, page p50"
         f" {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms (goal < 2 s);"
-        f" the worker gave up each alert after EMAIL_TIMEOUT=1 s ({attempts_done:.1f} s for"
-        " all 10 on one worker process) and will try again with backoff."
+        f" the worker gave up each alert after EMAIL_TIMEOUT=0.5 s ({attempts_done:.1f} s for"
+        f" all {len(links)} on one worker process) and will try again with backoff."
     )
 
 
@@ -295,7 +302,7 @@ def contacts_handled(count: int) -> None:
 def test_postgres_restarted_during_dispatch_sends_each_invitation_exactly_once(
     live_db, private_redis, tmp_path
 ):
-    count = 300
+    count = 200
     contacts_handled(count)
     assert Invitation.objects.filter(status=InvitationStatus.PENDING).count() == count
     cluster = PrivatePostgres()

@@ -1,6 +1,7 @@
 """Closing the loop: detractors and repeat causes alert the team lead and wait for a manager."""
 
 import smtplib
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -13,11 +14,12 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from surveys import outbox, tasks
-from surveys.followups import ALERT_HEADER, followup_alert_deliver
+from surveys.followups import ALERT_HEADER, followup_alert_deliver, followup_alert_email
 from surveys.models import AlertState, FollowUp, FollowUpKind
 from surveys.outbox import RetryLater
 from surveys.services import repeat_cause_record, response_details_record, response_record
 from tests.factories import TeamFactory
+from tests.surveys.delivery_support import Blackhole
 from tests.surveys.factories import InvitationFactory, questionnaire
 from tickets.permissions import QUALITY_MANAGERS_GROUP
 
@@ -221,6 +223,35 @@ def test_the_task_retries_with_backoff_only_when_the_server_is_unreachable(
     assert follow_up.alert_due_at == pytest.approx(
         timezone.now() + timedelta(seconds=42), abs=timedelta(seconds=2)
     )
+
+
+def test_a_mail_server_that_never_replies_holds_an_attempt_no_longer_than_email_timeout(
+    team, settings
+):
+    response_record(invitation_for(team), 1)
+    follow_up = FollowUp.objects.get()
+    followup_alert_email(follow_up, "lead@example.com")  # Templates and catalogues loaded.
+    with Blackhole() as hung:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+            "127.0.0.1",
+            hung.port,
+            0.3,
+        )
+        began = time.monotonic()
+        with pytest.raises(RetryLater):
+            followup_alert_deliver(follow_up.pk)
+        took = time.monotonic() - began
+
+    assert took < 2
+    follow_up.refresh_from_db()
+    assert "timed out" in follow_up.alert_error
+
+
+def test_email_timeout_is_set_by_default():
+    from config import settings as configured
+
+    assert configured.EMAIL_TIMEOUT == 10
 
 
 def test_an_address_the_server_refuses_is_not_retried(team, settings):

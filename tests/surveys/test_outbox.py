@@ -83,3 +83,12 @@ def test_an_event_queued_twice_is_posted_once(receiver, django_capture_on_commit
     assert tasks.response_webhook_deliver.apply(args=[delivery.pk]).get() is None
 
     assert len(receiver.requests) == 1
+
+
+def test_the_beat_runs_the_catch_up_every_minute():
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["outbox-catch-up"]
+
+    assert entry == {"task": "surveys.tasks.outbox_catch_up", "schedule": 60.0}
+    assert entry["task"] in app.tasks
