@@ -6,6 +6,7 @@ import os
 from functools import partial
 
 from celery import Celery, Task
+from celery.exceptions import Retry
 from celery.signals import task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -36,9 +37,13 @@ def queue_after_commit(task: Task, *args: object) -> None:
 def _queue(task: Task, args: tuple) -> None:
     try:
         task.apply_async(args=args, retry_policy=QUEUE_RETRY_POLICY)
+    except Retry as retry:
+        # Without a broker the task runs here, eagerly, and asked to be retried later: its
+        # row says when, and the beat takes it from there.
+        logger.warning("%s%r failed in-process (%s); left to the beat", task.name, args, retry)
     except Exception:
-        # Without a broker the task runs here, eagerly: its failure must not reach the caller
-        # either.
+        # The broker is down, or (without one) the task failed in-process: never the caller's
+        # problem.
         logger.exception("%s%r not queued, or failed in-process; left to the beat", task.name, args)
 
 
