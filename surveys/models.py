@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from tickets.models import Agent, Contact, Ticket, may_contact, unique_external_id
+from tickets.models import Agent, Contact, Ticket, unique_external_id
 
 
 class SurveyKind(models.TextChoices):
@@ -362,15 +362,6 @@ class SkipReason(models.TextChoices):
     RECONTACTED = "recontacted", _("Customer contacted us again first")
 
 
-class InvitationQuerySet(models.QuerySet):
-    def may_contact(self) -> "InvitationQuerySet":
-        """Invitations whose customer may still be written to (tickets.models.may_contact)."""
-        return self.filter(may_contact("customer__"))
-
-    def may_not_contact(self) -> "InvitationQuerySet":
-        return self.exclude(may_contact("customer__"))
-
-
 class Invitation(models.Model):
     """The outbox: one row per survey decided, sent or not, and why.
 
@@ -441,8 +432,6 @@ class Invitation(models.Model):
     # delays an invitation but never loses it.
     claim = models.UUIDField(_("delivery claim"), null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True, editable=False)
-
-    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("invitation")

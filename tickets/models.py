@@ -83,20 +83,22 @@ class Agent(models.Model):
         return self.name or self.external_id
 
 
-def may_contact(path: str = "") -> models.Q:
-    """The one consent rule: a customer who opted out is never written to again.
-
-    Erasing a customer's personal data opts them out too (tickets.personal_data), so this one
-    rule covers both. `path` leads from another model to the customer (`"customer__"`). Every
-    step that may reach a customer (survey decision, delivery and reminder claims, the sending
-    itself, link issuing, answering) asks it.
-    """
-    return models.Q(**{f"{path}opted_out_at__isnull": True})
+# The one consent rule: a customer who opted out is never written to again. Erasing a
+# customer's personal data opts them out too (tickets.personal_data), so it covers both. Every
+# step that may reach a customer (survey decision, delivery and reminder claims, the sending
+# itself, link issuing, answering) asks it, through the queryset below or the property.
+MAY_CONTACT = models.Q(opted_out_at__isnull=True)
 
 
 class CustomerQuerySet(models.QuerySet):
+    """Ask it of customers picked by primary key (`filter(pk__in=...)`): joined from a batch of
+    invitations instead, the planner may read every customer to find a few."""
+
     def may_contact(self) -> "CustomerQuerySet":
-        return self.filter(may_contact())
+        return self.filter(MAY_CONTACT)
+
+    def may_not_contact(self) -> "CustomerQuerySet":
+        return self.exclude(MAY_CONTACT)
 
 
 class Customer(models.Model):
@@ -121,7 +123,7 @@ class Customer(models.Model):
 
     @property
     def may_contact(self) -> bool:
-        """`may_contact()` for one loaded customer."""
+        """MAY_CONTACT, for one customer already loaded."""
         return self.opted_out_at is None
 
 

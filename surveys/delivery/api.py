@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from surveys.models import Delivery, Invitation, InvitationStatus
+from tickets.models import Customer
 from tickets.permissions import IsIntegrationOrStaff
 
 from .links import CustomerOptedOut, LinkUnavailable, invitation_link_issue
@@ -81,7 +82,8 @@ class TicketInvitationLinkApi(APIView):
             .order_by("-created_at", "-pk")
             .first()
         )
-        if invitation is None and links.may_not_contact().exists():
+        stopped = Customer.objects.filter(pk__in=links.values("customer_id")).may_not_contact()
+        if invitation is None and stopped.exists():
             raise LinkRefused()  # Its invitation was cancelled by the opt-out: say why.
         if invitation is None:
             raise exceptions.NotFound(_("This ticket has no open survey link."))

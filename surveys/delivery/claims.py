@@ -16,6 +16,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from surveys.models import Delivery, Invitation, InvitationStatus, SkipReason
+from tickets.models import Customer
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +45,20 @@ def _claim(
     claim = uuid.uuid4()
     with transaction.atomic():
         size = settings.INVITATION_BATCH_SIZE
-        locked = list(_lock(queryset).values_list("pk", flat=True)[:size])
+        locked = dict(_lock(queryset).values_list("pk", "customer_id")[:size])
         if not locked:
             return 0, []
-        batch = queryset.filter(pk__in=locked)
-        _withhold(batch.may_not_contact(), kind)
-        batch.may_contact().update(claim=claim, claimed_at=now, **claimed)
+        stopped = set(
+            Customer.objects.filter(pk__in=set(locked.values()))
+            .may_not_contact()
+            .values_list("pk", flat=True)
+        )
+        withheld = [pk for pk, customer in locked.items() if customer in stopped]
+        if withheld:
+            _withhold(queryset.filter(pk__in=withheld), kind)
+        queryset.filter(pk__in=[pk for pk in locked if pk not in withheld]).update(
+            claim=claim, claimed_at=now, **claimed
+        )
         # Check we got them: on SQLite a concurrent claim may have taken some first.
         ids = list(
             Invitation.objects.filter(pk__in=locked, claim=claim)

@@ -162,7 +162,7 @@ class _InvitationRows:
         }
         previous, self.unconfirmed = self.unconfirmed, None
         if previous is None:
-            return self.queryset([invitation.pk]).may_contact().update(**stamp) == 1
+            return _asking(self.queryset([invitation.pk]), invitation).update(**stamp) == 1
         if _stamp_and_confirm(self.claim, invitation.pk, previous.pk, stamp) == 2:
             return True
         # Rare: a row was released under us; ask which one.
@@ -170,17 +170,13 @@ class _InvitationRows:
 
     def withhold(self, invitation: Invitation) -> bool:
         """The stamp was refused because the customer opted out: cancel the row, if so."""
-        return (
-            self.queryset([invitation.pk])
-            .may_not_contact()
-            .update(
-                status=InvitationStatus.CANCELLED,
-                skip_reason=SkipReason.OPTED_OUT,
-                claim=None,
-                claimed_at=None,
-            )
-            == 1
+        withheld = _asking(self.queryset([invitation.pk]), invitation, stopped=True).update(
+            status=InvitationStatus.CANCELLED,
+            skip_reason=SkipReason.OPTED_OUT,
+            claim=None,
+            claimed_at=None,
         )
+        return withheld == 1
 
     def done(self, invitation: Invitation) -> None:
         # Confirmed with the next stamp (or by flush): until then the row is stamped, which a
@@ -209,6 +205,15 @@ class _InvitationRows:
             claim=None,
             claimed_at=None,
         )
+
+
+def _asking(queryset, invitation: Invitation, *, stopped: bool = False):
+    """`queryset` narrowed to its rows whose customer may still be contacted (or, `stopped`,
+    may not), asked in the statement that changes them, by the customer's primary key."""
+    customer = Customer.objects.filter(pk=invitation.customer_id)
+    return queryset.filter(
+        customer__in=customer.may_not_contact() if stopped else customer.may_contact()
+    )
 
 
 # What the statement below changes: on the confirmed row, then on the stamped one.
@@ -286,16 +291,16 @@ class _ReminderRows(_InvitationRows):
         pass
 
     def hand_over(self, invitation: Invitation) -> bool:
-        stamped = self.queryset([invitation.pk]).may_contact().update(reminded_at=timezone.now())
+        stamped = _asking(self.queryset([invitation.pk]), invitation).update(
+            reminded_at=timezone.now()
+        )
         return stamped == 1
 
     def withhold(self, invitation: Invitation) -> bool:
-        return (
-            self.queryset([invitation.pk])
-            .may_not_contact()
-            .update(claim=None, claimed_at=None, reminder_due_at=None)
-            == 1
+        withheld = _asking(self.queryset([invitation.pk]), invitation, stopped=True).update(
+            claim=None, claimed_at=None, reminder_due_at=None
         )
+        return withheld == 1
 
     def done(self, invitation: Invitation) -> None:
         Invitation.objects.filter(pk=invitation.pk, claim=self.claim).update(
