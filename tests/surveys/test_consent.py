@@ -3,7 +3,7 @@
 Opting out (the one-click POST or the unsubscribe page) and erasing a customer's personal data
 both stop the survey decision, the delivery claim, the reminder claim, the sending itself, the
 link the helpdesk fetches and the answer. Each step asks the one rule,
-`tickets.models.may_contact`; an opt-out recorded elsewhere (the admin sets `opted_out_at`)
+`tickets.models.MAY_CONTACT`; an opt-out recorded elsewhere (the admin sets `opted_out_at`)
 is seen by each step too.
 """
 
