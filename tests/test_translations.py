@@ -67,7 +67,8 @@ def test_the_shipped_mo_file_says_what_the_po_file_says(language):
 def test_every_french_message_is_translated_and_none_is_fuzzy():
     catalog = _po("fr")
 
-    missing = [m.id for m in catalog if m.id and not (all(m.string) if m.pluralizable else m.string)]
+    strings = {m.id: m.string if m.pluralizable else (m.string,) for m in catalog if m.id}
+    missing = [msgid for msgid, translated in strings.items() if not all(translated)]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
 
     assert missing == [], f"untranslated in locale/fr: {missing}"
