@@ -8,6 +8,7 @@ from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from .env import Env, secret_key_problem, site_url_problem
 
@@ -126,6 +127,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Every page names its files through {% static %}, which gives the hashed name: the plain copies
+# would only double the build and the image. Source maps are for developer tools: not compressed.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 # Files browsers ask for at the site's root (/favicon.ico, /robots.txt).
 WHITENOISE_ROOT = BASE_DIR / "web" / "root"
 # Decided here rather than from DEBUG at start-up, which the test runner turns off: tests then
