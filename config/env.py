@@ -49,6 +49,13 @@ class Env(environ.Env):
         self.problem(f"{var}{shown}: expected 1 or 0 (also true/false, yes/no, on/off).")
         return False if default is self.NOTSET else default
 
+    @classmethod
+    def parse_value(cls, value, cast):
+        # Booleans reached another way (`env("X", cast=bool)`, a list of booleans) are strict too.
+        if cast is bool and isinstance(value, str) and value.strip().lower() not in TRUE + FALSE:
+            raise ValueError("expected 1 or 0 (also true/false, yes/no, on/off).")
+        return super().parse_value(value, cast)
+
     def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
         try:
             return super().get_value(var, cast=cast, default=default, parse_default=parse_default)

@@ -163,3 +163,13 @@ def test_manage_py_refuses_a_half_configured_production_with_one_message(tmp_pat
     assert result.stderr.startswith("Ecoute cannot start with this environment:")
     for expected in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "SECURE_COOKIES='treu'"):
         assert expected in result.stderr
+
+
+def test_a_boolean_read_without_env_bool_is_strict_too(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "treu")
+    env = Env()
+
+    assert env("SOME_FLAG", cast=bool, default=False) is False
+    assert env.problems == [
+        "SOME_FLAG='treu' cannot be read: expected 1 or 0 (also true/false, yes/no, on/off)."
+    ]
