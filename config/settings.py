@@ -15,7 +15,8 @@ from .env import Env, secret_key_problem, site_url_problem
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = Env()
-Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Variables set in the environment win over the file's.
+Env.read_env(env.path("ENV_FILE", default=BASE_DIR / ".env"), overwrite=False)
 _secret = env.secret
 
 DEBUG = env.bool("DEBUG", default=False)

@@ -137,6 +137,7 @@ def stack(redis_url, postgres, transactional_db, django_db_serialized_rollback, 
             **os.environ,
             "PATH": f"{BIN}:{os.environ['PATH']}",
             "PYTHONUNBUFFERED": "1",
+            "ENV_FILE": "/dev/null",  # no developer's .env
             **COMPOSE_SETTINGS,
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1",

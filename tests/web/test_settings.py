@@ -147,7 +147,8 @@ def test_behind_a_declared_proxy_its_header_is_believed(client, settings):
 
 
 def test_manage_py_refuses_a_half_configured_production_with_one_message(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "DEBUG": "0", "SECURE_COOKIES": "treu", "HOME": str(tmp_path)}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ENV_FILE": "/dev/null"}
+    env.update(DEBUG="0", SECURE_COOKIES="treu")
 
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -173,3 +174,29 @@ def test_a_boolean_read_without_env_bool_is_strict_too(monkeypatch):
     assert env.problems == [
         "SOME_FLAG='treu' cannot be read: expected 1 or 0 (also true/false, yes/no, on/off)."
     ]
+
+
+def _readme_production_settings() -> dict[str, str]:
+    """The `.env` that README.md's "Production" section writes, with a fresh secret."""
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"cat > \.env <<END\n(.*?)\nEND\n", readme, re.S).group(1)
+    settings = dict(line.split("=", 1) for line in block.splitlines())
+    assert settings["SECRET_KEY"].startswith("$(")  # made on the spot by the reader
+    return {**settings, "SECRET_KEY": STRONG_KEY}
+
+
+def test_check_deploy_is_clean_with_the_readmes_production_settings(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ENV_FILE": "/dev/null"}
+    env.update(_readme_production_settings())
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
