@@ -226,6 +226,15 @@ def test_the_production_stack_serves_styled_french_pages_and_a_survey_end_to_end
     assert "Mot de passe" in login.text  # Django's
     assert "unsafe-inline" not in login.headers["Content-Security-Policy"]
     _assert_served_for_a_year(_stylesheet(client, login.text, "ecoute"))
+    # A client claiming HTTPS is not believed (no proxy is declared): as a plain HTTP form,
+    # the login needs no Referer; as HTTPS, the CSRF check would refuse it without one.
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    claimed = client.post(
+        "/accounts/login/",
+        data={"username": "nobody", "password": "wrong", "csrfmiddlewaretoken": csrf},
+        headers={"X-Forwarded-Proto": "https"},
+    )
+    assert claimed.status_code == 200, claimed.text[:300]
     missing = client.get("/no/such/page/")
     assert missing.status_code == 404 and "Page introuvable" in missing.text
     assert client.get("/favicon.ico").status_code == 200
