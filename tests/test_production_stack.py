@@ -237,6 +237,11 @@ def test_the_production_stack_serves_styled_french_pages_and_a_survey_end_to_end
     assert claimed.status_code == 200, claimed.text[:300]
     missing = client.get("/no/such/page/")
     assert missing.status_code == 404 and "Page introuvable" in missing.text
+    api_missing = client.get("/api/v1/no-such-endpoint/")
+    assert (api_missing.status_code, api_missing.headers["Content-Type"]) == (
+        404,
+        "application/json",
+    )
     assert client.get("/favicon.ico").status_code == 200
 
     # A helpdesk pushes a handled contact: the beat and the worker send its survey.
