@@ -53,8 +53,10 @@ messages:
 
 # The compiled catalogues (.mo) are committed, so that every install speaks French without
 # gettext; tests/test_translations.py fails when they lag behind the .po files. gettext's msgfmt
-# compiles them when the machine has it, Babel (installed with Ecoute) otherwise.
+# compiles them when the machine has it, Babel (installed with Ecoute) otherwise. The touch:
+# compilemessages skips a .mo newer than its .po, as a checkout or a merge may leave it.
 compile-messages:
+	@touch locale/*/LC_MESSAGES/django.po
 	@if command -v msgfmt >/dev/null 2>&1; then \
 		DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v 0; \
 	else \
