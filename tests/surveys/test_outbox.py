@@ -38,7 +38,7 @@ def catch_up() -> dict[str, int]:
         return tasks.outbox_requeue(grace=timedelta(0))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_the_broker_down_an_answer_is_stored_and_its_webhook_and_alert_come_later(
     client, receiver, caplog, eager
 ):
