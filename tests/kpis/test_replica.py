@@ -54,7 +54,7 @@ def test_kpi_pages_read_the_replica_and_equal_the_primary_once_caught_up(
         "CELERY_BROKER_URL": "",
         "REDIS_URL": "",
         "TIME_ZONE": "UTC",
-        "ALLOWED_HOSTS": "testserver",
+        "ALLOWED_HOSTS": "testserver,127.0.0.1",
     }
 
     done = subprocess.run(
