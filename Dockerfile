@@ -4,5 +4,6 @@ RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -
 WORKDIR /app
 COPY . .
 RUN pip install --no-cache-dir -e . \
+    && python tools/npm_assets.py \
     && DEBUG=1 python manage.py compilemessages --ignore=.venv
 EXPOSE 8000
