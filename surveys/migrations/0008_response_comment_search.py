@@ -1,0 +1,31 @@
+"""A GIN index for the full-text search of comments, in French and English (PostgreSQL only).
+
+The expression is the one kpis.drilldown.search queries with; SQLite has no text search.
+"""
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
+from django.db import migrations
+
+NAME = "response_comment_search"
+
+
+def _index():
+    vector = SearchVector("comment", config="french") + SearchVector("comment", config="english")
+    return GinIndex(vector, name=NAME)
+
+
+def add(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.add_index(apps.get_model("surveys", "Response"), _index())
+
+
+def remove(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.remove_index(apps.get_model("surveys", "Response"), _index())
+
+
+class Migration(migrations.Migration):
+    dependencies = [("surveys", "0007_external_id_unique_constraint")]
+
+    operations = [migrations.RunPython(add, remove)]
