@@ -73,7 +73,7 @@ def _described(form: params.SegmentForm) -> list[str]:
         if name in ("start", "end", "page", "sort") or value in (None, ""):
             continue
         shown = dict(getattr(field, "choices", ())).get(value, value) or value
-        out.append(f"{field.label or name}: {shown}")
+        out.append(_("%(filter)s: %(value)s") % {"filter": field.label or name, "value": shown})
     return out
 
 
