@@ -114,7 +114,9 @@ class AnswerListForm(SegmentForm):
     sort = forms.ChoiceField(
         choices=[(k, k) for k in ("-responded", "responded", "score", "-score")], required=False
     )
-    kind = forms.ChoiceField(label=_("Survey"), choices=_choices(SurveyKind.choices), required=False)
+    kind = forms.ChoiceField(
+        label=_("Survey"), choices=_choices(SurveyKind.choices), required=False
+    )
     band = forms.ChoiceField(label=_("Score"), choices=BANDS, required=False)
     resolved = forms.ChoiceField(
         label=_("Resolved, as the customer says"),

@@ -66,7 +66,8 @@ def history():
 
 def _rows(response) -> list[dict]:
     headers = [str(c.label) for c in response.context["columns"]]
-    return [dict(zip(headers, [v for _c, v in row], strict=True)) for row in response.context["rows"]]
+    rows = response.context["rows"]
+    return [dict(zip(headers, [v for _c, v in row], strict=True)) for row in rows]
 
 
 def test_the_contacts_followed_by_a_repeat_are_the_ones_the_rate_counts(manager, history):
