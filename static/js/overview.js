@@ -107,6 +107,21 @@
     };
   }
 
+  // The list behind the point or bar under the pointer: the bar or point itself when the
+  // pointer is on one, else the nearest point of the same period that links somewhere.
+  function linkAt(drawn, event) {
+    var modes = [["nearest", true], ["index", false]];
+    for (var m = 0; m < modes.length; m++) {
+      var elements = drawn.getElementsAtEventForMode(event, modes[m][0], { intersect: modes[m][1] }, false);
+      for (var k = 0; k < elements.length; k++) {
+        var series = drawn.data.datasets[elements[k].datasetIndex].ecoute;
+        var link = series && series.links && series.links[elements[k].index];
+        if (link) { return link; }
+      }
+    }
+    return null;
+  }
+
   function draw(chart, text) {
     var canvas = document.getElementById(chart.id);
     if (!canvas) { return; }
@@ -133,18 +148,12 @@
           } } },
           tooltip: tooltip(chart, text)
         },
-        onHover: function (event, elements) {
-          event.native.target.style.cursor = elements.some(function (e) {
-            var series = drawn.data.datasets[e.datasetIndex].ecoute;
-            return series && series.links && series.links[e.index];
-          }) ? "pointer" : "default";
+        onHover: function (event) {
+          event.native.target.style.cursor = linkAt(drawn, event) ? "pointer" : "default";
         },
-        onClick: function (event, elements) {
-          for (var k = 0; k < elements.length; k++) {
-            var series = drawn.data.datasets[elements[k].datasetIndex].ecoute;
-            var link = series && series.links && series.links[elements[k].index];
-            if (link) { window.location.assign(link); return; }
-          }
+        onClick: function (event) {
+          var link = linkAt(drawn, event);
+          if (link) { window.location.assign(link); }
         }
       }
     });
