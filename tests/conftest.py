@@ -52,3 +52,11 @@ def reference_dir():
     a clone alone passes its tests.
     """
     return Path(__file__).resolve().parent / "reference"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a page cached by another test is not its data."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -285,9 +285,9 @@ def trend_table(chart: Chart, table_id: str, caption: str) -> TableData:
 def perception_panel(scope: Scope, by_team: Table, by_agent: Table, names: dict) -> Panel:
     tables = []
     charts = []
-    for table, column, title, key in [
-        (by_team, "team", _("By team"), "team"),
-        (by_agent, "agent_id", _("By agent"), "agent"),
+    for table, column, title, header, key in [
+        (by_team, "team", _("by team"), _("Team"), "team"),
+        (by_agent, "agent_id", _("by agent"), _("Agent"), "agent"),
     ]:
         rows = [r for r in table.records() if r["agent_n"] or r["customer_n"]]
         rows.sort(key=lambda r: -(r["gap_pct"] if r["gap_pct"] is not None else -1000))
@@ -295,18 +295,18 @@ def perception_panel(scope: Scope, by_team: Table, by_agent: Table, names: dict)
         tables.append(
             TableData(
                 f"table-gap-{key}",
-                _("Perception gap, %(by)s") % {"by": title.lower()},
-                [title, _("Agents' view (4-5)"), _("Ratings"), _("Customers' CSAT"),
-                 _("Answers"), _("Gap (points)")],
+                _("Perception gap, %(by)s") % {"by": title},
+                [header, _("Gap (points)"), _("Agents' view (4-5)"), _("Ratings"),
+                 _("Customers' CSAT"), _("Answers")],
                 [
                     [
                         text(label_of(r[column]), drill(scope, "answers", kind="csat",
                                                         **{key: r[column]})),
+                        number(r["gap_pct"]),
                         number(r["agent_csat_pct"], unit="%"),
                         count(r["agent_n"]),
                         number(r["customer_csat_pct"], unit="%", flag=r["customer_low_sample"]),
                         count(r["customer_n"]),
-                        number(r["gap_pct"]),
                     ]
                     for r in rows
                 ],
@@ -430,7 +430,8 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
                           for r in phone_rows], dashed=True),
         ],
         0, 100,
-        lines=[{"value": alarm, "label": _("Abandonment alarm: %(pct)s %%") % {"pct": alarm}}],
+        lines=[{"value": alarm,
+                "label": _("Abandonment alarm: %(pct)s %%") % {"pct": number_format(alarm)}}],
     )  # fmt: skip
     speed_rows = speed.records()
     speed_chart = Chart(
@@ -467,7 +468,7 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
     speed_table = TableData(
         "table-speed",
         _("Speed of answer by channel"),
-        [_("Channel"), _("Answered"), _("Average speed of answer"), _("Target"),
+        [_("Channel"), _("Contacts answered"), _("Average speed of answer"), _("Target"),
          _("Within target"), _("95 % interval")],
         [
             [
@@ -648,7 +649,7 @@ def alarms(scope: Scope, phone: Table, speed: Table) -> list[tuple[str, str]]:
                 (
                     _("%(month)s: %(pct).1f %% of phone calls abandoned (alarm above %(max)s %%)")
                     % {"month": month_label(r["month"]), "pct": r["abandonment_rate_pct"],
-                       "max": settings.KPI_ABANDONMENT_ALERT_PCT},
+                       "max": number_format(settings.KPI_ABANDONMENT_ALERT_PCT)},
                     drill_month(scope, "contacts", r["month"], abandoned="1"),
                 )
             )  # fmt: skip

@@ -101,14 +101,24 @@ def headline_figures(scope: Scope) -> tuple[list[Headline], dict[str, Table]]:
 
 @checks_shared()  # the rollups' state is read once per period
 def overview_data(scope: Scope) -> Overview:
+    """Everything the page shows: the headlines, then the alarms and the panels."""
     scope = scope.with_(granularity=None, by=())
-    monthly = scope.with_(granularity="month")
     data = Overview(scope=scope, previous=previous_scope(scope))
     data.headlines, trends = headline_figures(scope)
+    data.alarms, data.panels = overview_panels(scope, trends)
+    return data
+
+
+@checks_shared()
+def overview_panels(
+    scope: Scope, trends: dict[str, Table]
+) -> tuple[list[tuple[str, str]], list[panels.Panel]]:
+    """The alarms and the panels, given the headlines' monthly tables (`headline_figures`)."""
+    scope = scope.with_(granularity=None, by=())
+    monthly = scope.with_(granularity="month")
     phone, speed = trends["answer"], speed_of_answer(scope)
     names = _names()
-    data.alarms = panels.alarms(scope, phone, speed)
-    data.panels = [
+    return panels.alarms(scope, phone, speed), [
         panels.satisfaction_panel(scope, trends["nps"]),
         panels.resolution_panel(scope, trends["fcr"], declared_resolution(monthly)),
         panels.repeat_panel(
@@ -132,4 +142,3 @@ def overview_data(scope: Scope) -> Overview:
         panels.backlog_panel(scope, backlog(monthly)),
         panels.flow_panel(scope, incoming(monthly.with_(by=("channel",)))),
     ]
-    return data

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -16,7 +18,8 @@ from tickets.permissions import is_quality_manager
 from ..drilldown.params import SegmentForm, errors_of
 from ..periods import default_period
 from ..scope import Scope
-from .selectors import overview_data
+from .cache import panels_cache
+from .selectors import Overview, headline_figures, overview_panels, previous_scope
 
 SEGMENT = ("channel", "team", "agent", "reason")
 
@@ -34,8 +37,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if end < start:
         start, end = default_period()
     filters = form.segment() if not errors else {}
-    data = overview_data(Scope(start, end, filters=filters))
-    charts = [chart.as_json() for panel in data.panels for chart in panel.charts]
+    scope = Scope(start, end, filters=filters)
+    data = Overview(scope=scope, previous=previous_scope(scope))
+    data.headlines, trends = headline_figures(scope)
+    # Computed only when the template's cached fragment misses (kpis.dashboard.cache).
+    computed = functools.cache(lambda: overview_panels(scope, trends))
     return render(
         request,
         "kpis/dashboard.html",
@@ -44,7 +50,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "form": form,
             "filters": filters,
-            "charts": charts,
+            "alarms": lambda: computed()[0],
+            "panels": lambda: computed()[1],
+            "charts": lambda: [c.as_json() for panel in computed()[1] for c in panel.charts],
+            "panels_cache": panels_cache(scope),
             "chart_text": {"interval": _("95 % interval"), "open": _("Click to see the list")},
             "period": _("From %(start)s to %(end)s")
             % {"start": date_format(start, "DATE_FORMAT"), "end": date_format(end, "DATE_FORMAT")},

@@ -34,12 +34,12 @@
   }
 
   // Long category labels (causes, channels) on several lines rather than cut.
-  function wrap(label) {
-    if (label.length <= 24) { return label; }
+  function wrap(label, width) {
+    if (label.length <= width) { return label; }
     var lines = [""];
     label.split(" ").forEach(function (word) {
       var last = lines[lines.length - 1];
-      if (last && (last + " " + word).length > 24) { lines.push(word); } else { lines[lines.length - 1] = last ? last + " " + word : word; }
+      if (last && (last + " " + word).length > width) { lines.push(word); } else { lines[lines.length - 1] = last ? last + " " + word : word; }
     });
     return lines;
   }
@@ -125,17 +125,19 @@
   function draw(chart, text) {
     var canvas = document.getElementById(chart.id);
     if (!canvas) { return; }
+    var narrow = canvas.parentNode.clientWidth < 480;
     var valueAxis = {
       min: chart.yMin === null ? undefined : chart.yMin,
       max: chart.yMax === null ? undefined : chart.yMax,
-      title: { display: true, text: chart.axis },
+      // On a phone the caption and the ticks' unit say it; the title would be cut.
+      title: { display: !narrow, text: chart.axis },
       ticks: { callback: function (value) { return number(value, chart.unit); } },
       stacked: chart.series.some(function (s) { return s.stack; })
     };
     var categoryAxis = { stacked: valueAxis.stacked, ticks: { autoSkip: true, maxRotation: 0 } };
     var drawn = new window.Chart(canvas, {
       type: chart.kind,
-      data: { labels: chart.labels.map(wrap), datasets: datasets(chart) },
+      data: { labels: chart.labels.map(function (l) { return wrap(l, narrow ? 14 : 24); }), datasets: datasets(chart) },
       options: {
         indexAxis: chart.horizontal ? "y" : "x",
         maintainAspectRatio: false,

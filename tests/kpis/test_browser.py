@@ -111,7 +111,8 @@ def click_chart_point(page, chart_id: str) -> None:
           const index = chart.data.datasets.findIndex(d => d.ecoute && d.ecoute.links);
           const elements = chart.getDatasetMeta(index).data;
           const last = elements.length - 1;
-          return {x: elements[last].x, y: elements[last].y, link: chart.data.datasets[index].ecoute.links[last]};
+          const link = chart.data.datasets[index].ecoute.links[last];
+          return {x: elements[last].x, y: elements[last].y, link: link};
         }""",
         chart_id,
     )

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, User
 from kpis.dashboard.headlines import SPECS, headline
 from kpis.dashboard.selectors import overview_data
 from kpis.periods import default_period
+from kpis.rollups.build import rollups_rebuild
 from kpis.scope import Scope
 from surveys.models import Response
 from tests.factories import ContactFactory
@@ -131,3 +132,25 @@ def test_the_overview_reads_a_fixed_number_of_queries(django_assert_num_queries,
         "satisfaction", "resolution", "repeat", "perception", "drivers", "handling", "backlog",
         "flow",
     ]  # fmt: skip
+
+
+def test_the_panels_are_cached_until_the_history_changes(
+    client, answers, django_assert_max_num_queries
+):
+    rollups_rebuild()  # from now on writes are followed
+    _login(client)
+    client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    panels = 'id="table-satisfaction"'
+
+    with django_assert_max_num_queries(20):  # headlines and the data version, not the panels
+        cached = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    contact = ContactFactory(started_at=datetime(2024, 3, 10, tzinfo=UTC))
+    Response.objects.create(
+        contact=contact, ticket=contact.ticket, kind="nps", score=10, scale_min=0,
+        scale_max=10, responded_at=datetime(2024, 3, 10, 12, tzinfo=UTC),
+    )  # fmt: skip
+    fresh = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    march_nps = 'March 2024</a></th><td class="number">'
+    assert march_nps + "\N{EN DASH}" in cached.split(panels)[1]  # no NPS answer in March yet
+    assert march_nps + "100.0" in fresh.split(panels)[1]
