@@ -17,12 +17,7 @@ from tickets.models import Agent, Team
 
 from ..queries.backlog import backlog
 from ..queries.base import Table, build_table, collapse
-from ..queries.drivers import (
-    declared_resolution,
-    satisfaction_by_answer_target,
-    satisfaction_by_exchanges,
-    satisfaction_by_repeat,
-)
+from ..queries.drivers import answers_by_driver
 from ..queries.flow import incoming
 from ..queries.perception import perception_gap
 from ..queries.repeat import COLUMNS as REPEAT_COLUMNS
@@ -117,10 +112,11 @@ def overview_panels(
     scope = scope.with_(granularity=None, by=())
     monthly = scope.with_(granularity="month")
     phone, speed = trends["answer"], speed_of_answer(scope)
+    declared, drivers = answers_by_driver(scope)
     names = _names()
     return panels.alarms(scope, phone, speed), [
         panels.satisfaction_panel(scope, trends["nps"]),
-        panels.resolution_panel(scope, trends["fcr"], declared_resolution(monthly)),
+        panels.resolution_panel(scope, trends["fcr"], declared),
         panels.repeat_panel(
             scope, trends["repeat"], repeat_causes(scope), repeat(scope.with_(by=("reason",)))
         ),
@@ -130,14 +126,7 @@ def overview_panels(
             perception_gap(scope.with_(by=("agent",))),
             names,
         ),
-        panels.drivers_panel(
-            scope,
-            {
-                "exchanges": satisfaction_by_exchanges(scope),
-                "repeat": satisfaction_by_repeat(scope),
-                "answer_target": satisfaction_by_answer_target(scope),
-            },
-        ),
+        panels.drivers_panel(scope, drivers),
         panels.handling_panel(scope, aht(monthly), exchanges(monthly), phone, speed),
         panels.backlog_panel(scope, backlog(monthly)),
         panels.flow_panel(scope, incoming(monthly.with_(by=("channel",)))),

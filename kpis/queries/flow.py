@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
-
 from ..scope import Scope, next_period, period_of, previous_period
 from .base import Table, grouped, key_columns, order_keys, ratio
-from .repeat import CONTACT_DIMENSIONS, inbound_contacts
+from .repeat import AGGREGATES, CONTACT_DIMENSIONS, inbound_contacts
 
 ROLLING = 3
 TREND_PERIODS = 6
@@ -34,7 +32,9 @@ def incoming(scope: Scope) -> Table:
         wide,
         date_field="started_at",
         dimensions=CONTACT_DIMENSIONS,
-        aggregates={"inbound_contacts": Count("id")},
+        # The repeat rate's own count, so that the per-day rollups can serve it.
+        aggregates={"inbound_contacts": AGGREGATES["inbound_contacts"]},
+        rollup=("contacts", "inbound_contacts"),
     )
     series: dict[tuple[Any, ...], list[tuple[Any, int]]] = {}
     for key, counts in groups:  # groups are in period order
