@@ -1,128 +1,45 @@
 """Headline figures: value, n, 95 % interval and change from the previous period of equal length.
 
-A change is "better" or "worse" by the figure's good direction (a falling repeat rate is
-better), and significant only when its test says so at 95 % and both periods have at least
-KPI_MIN_SAMPLE in their denominator: with fewer, a p-value means little.
+The figures are every registered KPI's headline figures (kpis.definition.Figure.headline), in
+the registry's order: a KPI added in its module shows here with nothing else touched. A change
+is better or worse by the figure's good direction, and significant only when its test says so
+at 95 % and both periods reach KPI_MIN_SAMPLE (kpis.stats.Change).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from django.conf import settings
-from django.utils.translation import gettext_lazy
-
+from ..definition import PERCENT, SECONDS, Figure, Kpi, figure_label
 from ..queries.base import low_sample
-from ..queries.repeat import AGGREGATES as REPEAT_AGGREGATES
-from ..queries.repeat import repeat_counts
-from ..queries.resolution import FCR_AGGREGATES, fcr_counts
-from ..queries.satisfaction import AGGREGATES as SATISFACTION_AGGREGATES
-from ..queries.satisfaction import satisfaction_counts
-from ..queries.workload import PHONE_AGGREGATES, phone_counts
-from ..stats import (
-    Change,
-    mean_change,
-    mean_interval,
-    nps_change,
-    nps_interval,
-    proportion_change,
-    wilson_interval,
-)
+from ..registry import KPIS
+from ..stats import Change
 
-Counts = dict[str, int]
-
-
-@dataclass(frozen=True)
-class Spec:
-    key: str
-    label: Any
-    counts: Callable[..., list[tuple[tuple[Any, ...], Counts]]]
-    aggregates: dict[str, Any]
-    value: Callable[[Counts], float | None]
-    n: str
-    interval: Callable[[Counts], tuple[float, float] | None]
-    change: Callable[[Counts, Counts], Change]
-    unit: str = "%"
-    higher_is_better: bool = True
-    drill: dict[str, str] | None = None  # the list behind it: {"list": ..., subset params}
-
-
-def _share(
-    key: str, label: Any, counts: Callable, aggregates: dict, part: str, whole: str, **extra: Any
-) -> Spec:
-    """A share of a count: its interval is Wilson's, its change a two-proportion z-test."""
-    return Spec(
-        key, label, counts, aggregates,
-        lambda c: 100 * c[part] / c[whole] if c[whole] else None,
-        whole,
-        lambda c: wilson_interval(c[part], c[whole]),
-        lambda a, b: proportion_change(a[part], a[whole], b[part], b[whole]),
-        **extra,
-    )  # fmt: skip
-
-
-SPECS = [
-    Spec(
-        "nps", gettext_lazy("NPS"), satisfaction_counts, SATISFACTION_AGGREGATES,
-        lambda c: 100 * (c["promoters"] - c["detractors"]) / c["nps_n"] if c["nps_n"] else None,
-        "nps_n", lambda c: nps_interval(c["promoters"], c["detractors"], c["nps_n"]),
-        lambda a, b: nps_change(
-            a["promoters"], a["detractors"], a["nps_n"], b["promoters"], b["detractors"], b["nps_n"]
-        ),
-        unit="", drill={"list": "answers", "kind": "nps"},
-    ),
-    _share(
-        "csat", gettext_lazy("CSAT"), satisfaction_counts, SATISFACTION_AGGREGATES,
-        "csat_good", "csat_n", drill={"list": "answers", "kind": "csat"},
-    ),
-    Spec(
-        "ces", gettext_lazy("CES (1-7)"), satisfaction_counts, SATISFACTION_AGGREGATES,
-        lambda c: c["ces_sum"] / c["ces_n"] if c["ces_n"] else None, "ces_n",
-        lambda c: mean_interval(c["ces_sum"], c["ces_squares"], c["ces_n"]),
-        lambda a, b: mean_change(
-            a["ces_sum"], a["ces_squares"], a["ces_n"], b["ces_sum"], b["ces_squares"], b["ces_n"]
-        ),
-        unit="", drill={"list": "answers", "kind": "ces"},
-    ),
-    _share(
-        "fcr", gettext_lazy("First contact resolution"), fcr_counts, FCR_AGGREGATES,
-        "fcr", "solved_with_inbound", drill={"list": "tickets", "inbound": "1"},
-    ),
-    _share(
-        "repeat", gettext_lazy("Repeat-contact rate"), repeat_counts, REPEAT_AGGREGATES,
-        "followed_7d", "inbound_contacts", higher_is_better=False,
-        drill={"list": "contacts", "inbound": "1"},
-    ),
-    _share(
-        "answer", gettext_lazy("Phone answer rate"), phone_counts, PHONE_AGGREGATES,
-        "answered", "offered", drill={"list": "contacts", "inbound": "1", "channel": "phone"},
-    ),
-]  # fmt: skip
+# The list behind each kind of rows, and the subset a headline counts within it.
+LISTS = {"responses": "answers", "contacts": "contacts", "solved_tickets": "tickets"}
+SUBSETS: dict[str, dict[str, str]] = {
+    "nps": {"kind": "nps"},
+    "csat": {"kind": "csat"},
+    "ces": {"kind": "ces"},
+    "fcr": {"inbound": "1"},
+    "repeat": {"inbound": "1"},
+    "aht": {"handled": "1"},
+    "answer": {"inbound": "1", "channel": "phone"},
+}
 
 
 @dataclass(frozen=True)
 class Headline:
-    spec: Spec
+    key: str
+    label: str
     value: float | None
     n: int
     interval: tuple[float, float] | None
-    change: Change
-    previous_n: int
+    change: Change | None
+    unit: str = "%"
+    precision: int = 1
+    good: int = 0
     link: str = ""
-
-    @property
-    def key(self) -> str:
-        return self.spec.key
-
-    @property
-    def label(self) -> str:
-        return str(self.spec.label)
-
-    @property
-    def unit(self) -> str:
-        return self.spec.unit
 
     @property
     def low_sample(self) -> bool:
@@ -131,30 +48,42 @@ class Headline:
     @property
     def testable(self) -> bool:
         """Both periods large enough for a test of their difference to mean something."""
-        minimum = settings.KPI_MIN_SAMPLE
-        return self.n >= minimum and self.previous_n >= minimum
+        return self.change is not None and not self.change.small_sample
 
     @property
     def significant(self) -> bool:
-        return self.testable and self.change.significant
+        return self.change is not None and self.change.significant
 
     @property
     def direction(self) -> str:
-        """ "better", "worse" or "same", by the figure's good direction."""
-        difference = self.change.difference
-        if difference is None or difference == 0:
-            return "same"
-        better = (difference > 0) == self.spec.higher_is_better
-        return "better" if better else "worse"
+        """better, worse or unchanged against the previous period ("" when neither is better)."""
+        if self.change is None:
+            return ""
+        return self.change.direction(self.good) or ""
 
 
-def headline(spec: Spec, now: Counts, before: Counts, link: str = "") -> Headline:
+def headline_specs() -> list[tuple[Kpi, Figure]]:
+    """Every registered KPI's headline figures, in the registry's order."""
+    return [(kpi, f) for kpi in KPIS.values() for f in kpi.figures if f.headline]
+
+
+def drill_of(kpi: Kpi, figure: Figure) -> tuple[str, dict[str, str]] | None:
+    """(list, subset) behind a headline: its rows' list, narrowed to what the figure counts."""
+    name = LISTS.get(kpi.parts[0].source.name) if kpi.parts else None
+    return None if name is None else (name, SUBSETS.get(figure.key, {}))
+
+
+def headline(kpi: Kpi, figure: Figure, now: dict, before: dict | None, link: str = "") -> Headline:
+    column = kpi.column(figure.column)
     return Headline(
-        spec=spec,
-        value=spec.value(now),
-        n=now[spec.n],
-        interval=spec.interval(now),
-        change=spec.change(before, now),
-        previous_n=before[spec.n],
+        key=figure.key,
+        label=str(figure_label(kpi, figure)),
+        value=kpi.value(figure, now),
+        n=now[figure.n],
+        interval=kpi.interval(figure, now),
+        change=figure.test(before, now) if figure.test and before is not None else None,
+        unit={PERCENT: "%", SECONDS: " s"}.get(column.unit, ""),
+        precision=column.precision,
+        good=column.good,
         link=link,
     )

@@ -39,15 +39,6 @@ def channel_label(code: str) -> str:
     return str(Channel(code).label) if code in Channel.values else code
 
 
-AGE_LABELS = {
-    "age_lt_1d": lambda: _("under 1 day"),
-    "age_1_3d": lambda: _("1 to 3 days"),
-    "age_3_7d": lambda: _("3 to 7 days"),
-    "age_7_30d": lambda: _("7 to 30 days"),
-    "age_gt_30d": lambda: _("over 30 days"),
-}
-
-
 def _months(table: Table) -> list[dict[str, Any]]:
     return [r for r in table.records() if r.get("month") is not None]
 
@@ -518,10 +509,11 @@ def _duration(seconds: float | None) -> str:
 def backlog_panel(scope: Scope, backlog: Table) -> Panel:
     rows = _months(backlog)
     labels = [month_label(r["month"]) for r in rows]
-    buckets = [name for name, _low, _high in AGE_BUCKETS]
+    buckets = [name for name, _label, _low, _high in AGE_BUCKETS]
+    label_of = {name: str(label) for name, label, _low, _high in AGE_BUCKETS}
     series = [
         Series(
-            AGE_LABELS[name](),
+            label_of[name],
             [r[name] for r in rows],
             links=[drill_month(scope, "tickets", r["month"], open="1", age=name) for r in rows],
             stack="age",
@@ -536,7 +528,7 @@ def backlog_panel(scope: Scope, backlog: Table) -> Panel:
     table = TableData(
         "table-backlog",
         _("Open tickets by month of creation"),
-        [_("Month"), _("Open"), *(AGE_LABELS[n]() for n in buckets)],
+        [_("Month"), _("Open"), *(label_of[n] for n in buckets)],
         [
             [
                 text(month_label(r["month"])),

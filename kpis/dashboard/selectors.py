@@ -1,9 +1,9 @@
 """The overview's selector: every figure of the page for one period and segment.
 
 A fixed number of queries whatever the history's size (pinned by tests/kpis/test_dashboard.py):
-the headline figures read their monthly groups once and sum them (the trends come from the same
-groups), the previous period once per source, then one query per panel table. What the per-day
-rollups hold is read from them (kpis.rollups.serving).
+the headline KPIs are counted together by month and for the previous period (kpis.counting:
+one scan per table of the history, or the per-day rollups), their sums give the headlines and
+their monthly tables the trends; then the panels' tables, counted together too.
 """
 
 from __future__ import annotations
@@ -11,25 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from tickets.models import Agent, Team
 
-from ..queries.backlog import backlog
-from ..queries.base import Table, build_table, collapse
-from ..queries.drivers import answers_by_driver
-from ..queries.flow import incoming
-from ..queries.perception import perception_gap
-from ..queries.repeat import COLUMNS as REPEAT_COLUMNS
-from ..queries.repeat import repeat, repeat_causes, repeat_figures
-from ..queries.resolution import FCR_COLUMNS, exchanges, fcr_figures
-from ..queries.satisfaction import COLUMNS as SATISFACTION_COLUMNS
-from ..queries.satisfaction import figures as satisfaction_figures
-from ..queries.workload import PHONE_COLUMNS, aht, phone_figures, speed_of_answer
+from ..counting import Ask, counts, tables
+from ..queries.base import Table, collapse
+from ..registry import KPIS
 from ..rollups.serving import checks_shared
 from ..scope import Scope
 from . import panels
-from .headlines import SPECS, Headline, headline
+from .headlines import Headline, drill_of, headline, headline_specs
 from .links import drill
 
 
@@ -44,15 +35,6 @@ class Overview:
     @property
     def empty(self) -> bool:
         return not any(h.n for h in self.headlines)
-
-
-# How each headline source's monthly groups become its trend table.
-TABLES: dict[str, tuple[list[str], Callable[[dict[str, int]], list[Any]]]] = {
-    "nps": (SATISFACTION_COLUMNS, satisfaction_figures),
-    "fcr": (FCR_COLUMNS, fcr_figures),
-    "repeat": (REPEAT_COLUMNS, repeat_figures),
-    "answer": (PHONE_COLUMNS, phone_figures),
-}
 
 
 def previous_scope(scope: Scope) -> Scope:
@@ -74,24 +56,26 @@ def _names() -> dict[str, Callable[[str], str]]:
 
 @checks_shared()
 def headline_figures(scope: Scope) -> tuple[list[Headline], dict[str, Table]]:
-    """The headlines and the monthly tables of their sources, from the same groups: one query
-    per source and period, served by the rollups when they may."""
+    """The headlines, and the monthly tables of their KPIs (the trends), from the same counts:
+    each headline KPI counted by month and for the previous period, together."""
+    scope = scope.with_(granularity=None, by=())
     monthly = scope.with_(granularity="month")
     previous = previous_scope(scope)
-    fetched: dict[Any, tuple[list, list]] = {}
-    headlines, trends = [], {}
-    for spec in SPECS:
-        if spec.counts not in fetched:  # NPS, CSAT and CES share one query per period
-            fetched[spec.counts] = (spec.counts(monthly), spec.counts(previous))
-        groups, before = fetched[spec.counts]
-        now = collapse(groups, (), scope, spec.aggregates)[0][1]
-        subset = {k: v for k, v in (spec.drill or {}).items() if k != "list"}
-        link = drill(scope, spec.drill["list"], **subset) if spec.drill else ""
-        headlines.append(headline(spec, now, before[0][1], link))
-        if spec.key in TABLES:
-            columns, figures = TABLES[spec.key]
-            trends[spec.key] = build_table(monthly, groups, columns, figures)
-    return headlines, trends
+    specs = headline_specs()
+    kpis = list(dict.fromkeys(kpi for kpi, _figure in specs))
+    counted = counts([Ask(k, monthly) for k in kpis] + [Ask(k, previous) for k in kpis])
+    months = dict(zip(kpis, counted[: len(kpis)], strict=True))
+    before = dict(zip(kpis, counted[len(kpis) :], strict=True))
+    out = []
+    for kpi, figure in specs:
+        groups = months[kpi] or []
+        now = collapse(groups, (), scope, list(groups[0][1]) if groups else [])[0][1]
+        old = before[kpi][0][1] if before[kpi] else None
+        where = drill_of(kpi, figure)
+        link = drill(scope, where[0], **where[1]) if where else ""
+        out.append(headline(kpi, figure, now, old, link))
+    trends = {kpi.name: kpi.table(monthly, months[kpi] or []) for kpi in kpis}
+    return out, trends
 
 
 @checks_shared()  # the rollups' state is read once per period
@@ -108,26 +92,31 @@ def overview_data(scope: Scope) -> Overview:
 def overview_panels(
     scope: Scope, trends: dict[str, Table]
 ) -> tuple[list[tuple[str, str]], list[panels.Panel]]:
-    """The alarms and the panels, given the headlines' monthly tables (`headline_figures`)."""
+    """The alarms and the panels, given the headline KPIs' monthly tables (`trends`)."""
     scope = scope.with_(granularity=None, by=())
     monthly = scope.with_(granularity="month")
-    phone, speed = trends["answer"], speed_of_answer(scope)
-    declared, drivers = answers_by_driver(scope)
-    names = _names()
-    return panels.alarms(scope, phone, speed), [
-        panels.satisfaction_panel(scope, trends["nps"]),
-        panels.resolution_panel(scope, trends["fcr"], declared),
-        panels.repeat_panel(
-            scope, trends["repeat"], repeat_causes(scope), repeat(scope.with_(by=("reason",)))
-        ),
-        panels.perception_panel(
-            scope,
-            perception_gap(scope.with_(by=("team",))),
-            perception_gap(scope.with_(by=("agent",))),
-            names,
-        ),
-        panels.drivers_panel(scope, drivers),
-        panels.handling_panel(scope, aht(monthly), exchanges(monthly), phone, speed),
-        panels.backlog_panel(scope, backlog(monthly)),
-        panels.flow_panel(scope, incoming(monthly.with_(by=("channel",)))),
+    asked = {
+        "declared": Ask(KPIS["declared_resolution"], monthly),
+        "causes": Ask(KPIS["repeat_causes"], scope),
+        "by_reason": Ask(KPIS["repeat"], scope.with_(by=("reason",))),
+        "gap_team": Ask(KPIS["perception_gap"], scope.with_(by=("team",))),
+        "gap_agent": Ask(KPIS["perception_gap"], scope.with_(by=("agent",))),
+        "exchanges": Ask(KPIS["satisfaction_by_exchanges"], scope),
+        "repeat": Ask(KPIS["satisfaction_by_repeat"], scope),
+        "answer_target": Ask(KPIS["satisfaction_by_answer_target"], scope),
+        "speed": Ask(KPIS["speed_of_answer"], scope),
+        "backlog": Ask(KPIS["backlog"], monthly),
+        "incoming": Ask(KPIS["incoming"], monthly.with_(by=("channel",))),
+    }
+    t = dict(zip(asked, tables(list(asked.values())), strict=True))
+    phone = trends["phone_answer"]
+    return panels.alarms(scope, phone, t["speed"]), [
+        panels.satisfaction_panel(scope, trends["satisfaction"]),
+        panels.resolution_panel(scope, trends["fcr"], t["declared"]),
+        panels.repeat_panel(scope, trends["repeat"], t["causes"], t["by_reason"]),
+        panels.perception_panel(scope, t["gap_team"], t["gap_agent"], _names()),
+        panels.drivers_panel(scope, {k: t[k] for k in ("exchanges", "repeat", "answer_target")}),
+        panels.handling_panel(scope, trends["aht"], trends["exchanges"], phone, t["speed"]),
+        panels.backlog_panel(scope, t["backlog"]),
+        panels.flow_panel(scope, t["incoming"]),
     ]

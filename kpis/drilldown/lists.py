@@ -16,11 +16,10 @@ from surveys.models import DETRACTOR_MAX, RepeatCause, Response, SurveyKind
 from tickets.models import Channel, Contact, Direction, Ticket
 
 from ..queries.backlog import AGE_BUCKETS
-from ..queries.repeat import CONTACT_DIMENSIONS
-from ..queries.resolution import DIMENSIONS as TICKET_DIMENSIONS
-from ..queries.satisfaction import DIMENSIONS as ANSWER_DIMENSIONS
 from ..queries.workload import answer_targets
 from ..scope import zone
+from ..sources import CONTACT_DIMENSIONS, TICKET_DIMENSIONS
+from ..sources import RESPONSE_DIMENSIONS as ANSWER_DIMENSIONS
 from .search import matching
 
 # Lowest score of the top band of each scale (NPS promoters, CSAT 4-5, CES 6-7).
@@ -129,7 +128,7 @@ def contact_list(params: dict[str, Any], start: date, end: date) -> QuerySet:
 
 def _age(name: str) -> Q:
     now = timezone.now()
-    for bucket, low, high in AGE_BUCKETS:
+    for bucket, _label, low, high in AGE_BUCKETS:
         if bucket == name:
             q = Q(created_at__lte=now - low)
             return q & Q(created_at__gt=now - high) if high is not None else q

@@ -10,16 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from surveys.models import RepeatCauseCode, Reporter, Resolution, SurveyKind
 from tickets.models import Channel
 
+from ..queries.backlog import AGE_BUCKETS
+
 YES_NO = [("", ""), ("1", _("Yes")), ("0", _("No"))]
 BANDS = [("", ""), ("low", _("Low")), ("middle", _("Middle")), ("high", _("High"))]
-AGES = [
-    ("", ""),
-    ("age_lt_1d", _("under 1 day")),
-    ("age_1_3d", _("1 to 3 days")),
-    ("age_3_7d", _("3 to 7 days")),
-    ("age_7_30d", _("7 to 30 days")),
-    ("age_gt_30d", _("over 30 days")),
-]
+AGES = [("", ""), *((name, label) for name, label, _low, _high in AGE_BUCKETS)]
 EXCHANGES = [("", ""), *[(v, v) for v in ("0", "1", "2", "3", "4+")]]
 TARGETS = [
     ("", ""),

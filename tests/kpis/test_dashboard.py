@@ -5,9 +5,10 @@ from datetime import UTC, date, datetime
 import pytest
 from django.contrib.auth.models import Group, User
 
-from kpis.dashboard.headlines import SPECS, headline
+from kpis.dashboard.headlines import headline
 from kpis.dashboard.selectors import overview_data
 from kpis.periods import default_period
+from kpis.registry import KPIS
 from kpis.rollups.build import rollups_rebuild
 from kpis.scope import Scope
 from surveys.models import Response
@@ -69,13 +70,14 @@ def test_the_filters_stay_in_every_drill_down_and_export_link(client, answers):
 
 def test_a_falling_repeat_rate_is_better_and_significance_needs_both_samples(settings):
     settings.KPI_MIN_SAMPLE = 30
-    spec = next(s for s in SPECS if s.key == "repeat")
-    before = {"followed_7d": 400, "inbound_contacts": 1000, "repeat_contacts": 0}
-    after = {"followed_7d": 200, "inbound_contacts": 1000, "repeat_contacts": 0}
-    small = {"followed_7d": 2, "inbound_contacts": 10, "repeat_contacts": 0}
+    kpi = KPIS["repeat"]
+    (figure,) = kpi.figures
 
-    large = headline(spec, after, before)
-    tiny = headline(spec, small, before)
+    def counts(followed: int, inbound: int) -> dict:
+        return {"followed_7d": followed, "inbound_contacts": inbound, "repeat_contacts": 0}
+
+    large = headline(kpi, figure, counts(200, 1000), counts(400, 1000))
+    tiny = headline(kpi, figure, counts(2, 10), counts(400, 1000))
 
     assert large.direction == "better" and large.significant
     assert not tiny.testable and not tiny.significant
@@ -120,12 +122,12 @@ def test_the_default_period_is_the_last_three_full_months_with_data(answers):
 
 
 def test_the_overview_reads_a_fixed_number_of_queries(django_assert_num_queries, answers):
-    # Headlines: satisfaction, FCR, repeat and phone for two periods (8) and whether each
-    # period may be read from the rollups (2); panels: speed of answer, team and agent names
-    # (2), declared resolution and the drivers (one scan of answers), causes, repeat by reason,
-    # perception by team and by agent (2 each), AHT, exchanges, backlog, incoming, and the
-    # rollups' state for the period and for the incoming flow's wider one (2).
-    with django_assert_num_queries(26):
+    # Headlines: answers, solved tickets and contacts, each counted once for the period by
+    # month and once for the previous period (6), and whether each period may be read from the
+    # rollups (2); panels: declared resolution, repeat causes, repeat by reason, perception by
+    # team and by agent (2 each), three drivers, speed of answer, backlog, incoming flow, team
+    # and agent names (2), and the rollups' state for the period (1).
+    with django_assert_num_queries(23):
         data = overview_data(Scope(date(2024, 1, 1), date(2024, 3, 31), filters={"team": "x"}))
 
     assert [h.key for h in data.headlines] == ["nps", "csat", "ces", "fcr", "repeat", "answer"]

@@ -223,7 +223,7 @@ def test_a_large_change_in_csat_between_two_periods_is_significant():
         answer(ContactFactory(), "csat", 5 if i < 45 else 2, at=after)
 
     table = compare(
-        "satisfaction",
+        KPIS["satisfaction"],
         Scope.parse("2024-01-01", "2024-01-31"),
         Scope.parse("2024-03-01", "2024-03-31"),
     )

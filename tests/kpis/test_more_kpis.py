@@ -144,24 +144,3 @@ def test_the_perception_gap_is_per_team_when_cut_by_team():
     assert (row["team"], row["agent_n"], row["agent_csat_pct"]) == ("lyon", 2, 50.0)
     assert (row["customer_csat_pct"], row["gap_pct"]) == (100.0, -50.0)
 
-
-def test_one_scan_of_answers_gives_the_drivers_and_declared_resolution():
-    from kpis.demo import history_load_sample
-    from kpis.periods import default_period
-    from kpis.queries.drivers import (
-        answers_by_driver,
-        declared_resolution,
-        satisfaction_by_answer_target,
-        satisfaction_by_exchanges,
-        satisfaction_by_repeat,
-    )
-
-    history_load_sample(contacts=1000)
-    scope = Scope(*default_period(), filters={"channel": "phone,email,chat"})
-
-    declared, drivers = answers_by_driver(scope)
-
-    assert declared.as_dict() == declared_resolution(scope.with_(granularity="month")).as_dict()
-    assert drivers["exchanges"].as_dict() == satisfaction_by_exchanges(scope).as_dict()
-    assert drivers["repeat"].as_dict() == satisfaction_by_repeat(scope).as_dict()
-    assert drivers["answer_target"].as_dict() == satisfaction_by_answer_target(scope).as_dict()
