@@ -130,7 +130,9 @@ def test_the_overview_reads_a_fixed_number_of_queries(django_assert_num_queries,
     with django_assert_num_queries(23):
         data = overview_data(Scope(date(2024, 1, 1), date(2024, 3, 31), filters={"team": "x"}))
 
-    assert [h.key for h in data.headlines] == ["nps", "csat", "ces", "fcr", "repeat", "answer"]
+    assert [h.key for h in data.headlines] == [
+        "nps", "csat", "ces", "fcr", "exchanges", "repeat", "aht", "answer",
+    ]  # fmt: skip
     assert [p.id for p in data.panels] == [
         "satisfaction", "resolution", "repeat", "perception", "drivers", "handling", "backlog",
         "flow",

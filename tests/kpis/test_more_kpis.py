@@ -143,4 +143,3 @@ def test_the_perception_gap_is_per_team_when_cut_by_team():
 
     assert (row["team"], row["agent_n"], row["agent_csat_pct"]) == ("lyon", 2, 50.0)
     assert (row["customer_csat_pct"], row["gap_pct"]) == (100.0, -50.0)
-
