@@ -163,10 +163,18 @@ def pages(rounds: int) -> None:
         if response.status_code != 200:
             sys.exit(f"{url} answered {response.status_code}")
 
+    # Baseline: a page of the same site that reads no history (the load of the machine shows in
+    # it as much as in the others).
+    get("/accounts/login/")
+    baseline = timed(lambda: get("/accounts/login/"), max(rounds, 3))
+    print(f"(c) {'baseline: the login page':40} {baseline * 1000:6.0f} ms (median)")
     for label, url in PAGES:
         first = timed(lambda u=url: get(u), 1)
         then = timed(lambda u=url: get(u), max(rounds, 3))
-        print(f"(c) {label:40} first {first * 1000:6.0f} ms, then {then * 1000:6.0f} ms (median)")
+        print(
+            f"(c) {label:40} first {first * 1000:6.0f} ms, then {then * 1000:6.0f} ms (median, "
+            f"{then / baseline:.0f}x the baseline)"
+        )
 
 
 def figures(args: argparse.Namespace) -> None:

@@ -1,11 +1,11 @@
-"""A GIN index for the full-text search of comments, in French and English (PostgreSQL only).
-
-The expression is the one kpis.drilldown.search queries with; SQLite has no text search.
+"""Indexes for the lists of answers: by date whatever their kind, and a GIN index for the
+full-text search of comments in French and English (PostgreSQL only: the expression is the one
+kpis.drilldown.search queries with; SQLite has no text search).
 """
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
-from django.db import migrations
+from django.db import migrations, models
 
 NAME = "response_comment_search"
 
@@ -28,4 +28,10 @@ def remove(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("surveys", "0007_external_id_unique_constraint")]
 
-    operations = [migrations.RunPython(add, remove)]
+    operations = [
+        migrations.AddIndex(
+            model_name="response",
+            index=models.Index(fields=["responded_at"], name="response_responded_at"),
+        ),
+        migrations.RunPython(add, remove),
+    ]
