@@ -135,7 +135,7 @@ def _contact(answer: Any, read: Callable[[Any], Any]) -> Any:
 
 
 ANSWER_COLUMNS = [
-    Column("responded", _("Answered"), lambda a: a.responded_at, "datetime"),
+    Column("responded", _("Answered on"), lambda a: a.responded_at, "datetime"),
     Column("kind", _("Survey"), lambda a: str(SurveyKind(a.kind).label)),
     Column("score", _("Score"), lambda a: a.score, "number"),
     Column("customer", _("Customer"), lambda a: _contact(a, lambda c: c.customer.external_id)),
@@ -154,3 +154,13 @@ ANSWER_COLUMNS = [
     Column("agent_cause", _("Agent's cause"), lambda a: _causes(a.contact, "agent")),
     Column("comment", _("Comment"), lambda a: a.comment, "long"),
 ]
+
+
+def _leading(columns: list[Column], keys: tuple[str, ...]) -> list[Column]:
+    """The same columns with `keys` first, in that order: what a list is read for."""
+    lead = [next(c for c in columns if c.key == key) for key in keys]
+    return lead + [c for c in columns if c.key not in keys]
+
+
+# The comments view is read for the customers' words: they come right after the score.
+COMMENT_COLUMNS = _leading(ANSWER_COLUMNS, ("responded", "kind", "score", "comment"))

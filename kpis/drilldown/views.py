@@ -53,7 +53,7 @@ ANSWERS = ListKind(
 )  # fmt: skip
 COMMENTS = ListKind(
     "comments", gettext_lazy("Comments"), params.AnswerListForm, lists.answer_list,
-    columns.ANSWER_COLUMNS, defaults=(("comment", "1"),),
+    columns.COMMENT_COLUMNS, defaults=(("comment", "1"),),
 )  # fmt: skip
 
 

@@ -182,5 +182,5 @@ def test_the_xlsx_export_has_typed_cells_and_names_its_filters(manager, history)
     assert rows[0][0] == "Survey answers" and rows[2][0] == "Survey: NPS (0-10)"
     header, first = rows[3], rows[4]
     record = dict(zip(header, first, strict=True))
-    assert record["Score"] == 3 and isinstance(record["Answered"], datetime)
+    assert record["Score"] == 3 and isinstance(record["Answered on"], datetime)
     assert record["Comment"] == "Livraisons toujours en retard"
