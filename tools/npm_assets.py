@@ -43,7 +43,12 @@ ASSETS = [
         "chart.js",
         "4.5.1",
         "sha512-GIjfiT9dbmHRiYi6Nl2yFCq7kkwdkp1W/lp2J99rX0yo9tgJGn3lKQATztIjb5tVtevcBtIdICNWqlq5+E8/Pw==",
-        {"dist/chart.umd.min.js": "chart.js/chart.umd.min.js", "LICENSE.md": "chart.js/LICENSE.md"},
+        {
+            "dist/chart.umd.min.js": "chart.js/chart.umd.min.js",
+            # Named at the end of the file: the hashed static storage wants it there.
+            "dist/chart.umd.min.js.map": "chart.js/chart.umd.min.js.map",
+            "LICENSE.md": "chart.js/LICENSE.md",
+        },
     ),
     Asset(
         "axe-core",
