@@ -236,7 +236,7 @@ KPI_ANSWER_TARGET_SECONDS = {
 
 # --- Security headers -----------------------------------------------------------------------
 # No inline script or style anywhere: every page's scripts and styles are static files. A page
-# that must inline something (the dashboard's SVG charts) uses the request's nonce.
+# that must inline a style uses the request's nonce (the charts draw from static files).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
