@@ -26,7 +26,7 @@ def remove(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("surveys", "0007_external_id_unique_constraint")]
+    dependencies = [("surveys", "0008_webhook_delivery_and_followup_alert_state")]
 
     operations = [
         migrations.AddIndex(
