@@ -58,6 +58,7 @@ def satisfaction_panel(scope: Scope, monthly: Table) -> Panel:
             [_clamp(r[low], bounds) for r in rows], [_clamp(r[high], bounds) for r in rows],
             links,
         )  # fmt: skip
+        # xgettext:no-python-format
         axis = {"nps": _("NPS (-100 to 100)"), "csat": _("% satisfied (4-5 of 5)")}.get(
             kind, _("Mean effort score (7 = easiest)")
         )
@@ -84,7 +85,9 @@ def satisfaction_panel(scope: Scope, monthly: Table) -> Panel:
     table = TableData(
         "table-satisfaction",
         _("Satisfaction by month"),
+        # xgettext:no-python-format
         [_("Month"), _("NPS"), "n", _("95 % interval"), _("CSAT"), "n", _("95 % interval"),
+         # xgettext:no-python-format
          _("CES"), "n", _("95 % interval")],
         table_rows,
     )  # fmt: skip
@@ -92,6 +95,7 @@ def satisfaction_panel(scope: Scope, monthly: Table) -> Panel:
     return Panel(
         "satisfaction",
         _("Satisfaction"),
+        # xgettext:no-python-format
         _("What customers answered, month by month; the band is the 95 % interval."),
         charts,
         [table],
@@ -128,6 +132,7 @@ def resolution_panel(scope: Scope, fcr: Table, declared: Table) -> Panel:
         dashed=True,
     )
     chart = Chart(
+        # xgettext:no-python-format
         "chart-fcr", _("First contact resolution"), "line", "%", _("% of solved tickets"),
         labels, [fcr_series, declared_series], 0, 100,
     )  # fmt: skip
@@ -173,6 +178,7 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
     labels = [month_label(r["month"]) for r in rows]
     trend = Chart(
         "chart-repeat", _("Repeat-contact rate"), "line", "%",
+        # xgettext:no-python-format
         _("% of inbound contacts followed by a repeat"), labels,
         [Series(
             _("Repeat-contact rate"),
@@ -199,6 +205,7 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
             )
         )
     cause_chart = Chart(
+        # xgettext:no-python-format
         "chart-causes", _("Repeat-contact causes"), "bar", "%", _("% of the causes given"),
         cause_labels, series, 0, horizontal=True,
     )  # fmt: skip
@@ -230,6 +237,7 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
         "table-repeat-reasons",
         _("Repeat contacts by contact reason"),
         [_("Contact reason"), _("Inbound contacts"), _("Followed by a repeat"), _("Rate"),
+         # xgettext:no-python-format
          _("95 % interval")],
         [
             [
@@ -270,6 +278,7 @@ def trend_table(chart: Chart, table_id: str, caption: str) -> TableData:
                 interval(series.low[i], series.high[i]) if series.low else text(""),
             ]
         )  # fmt: skip
+    # xgettext:no-python-format
     return TableData(table_id, caption, [_("Month"), series.label, "n", _("95 % interval")], rows)
 
 
@@ -308,6 +317,7 @@ def perception_panel(scope: Scope, by_team: Table, by_agent: Table, names: dict)
             charts.append(
                 Chart(
                     "chart-gap", _("Agents' view beside customers' CSAT, by team"), "bar", "%",
+                    # xgettext:no-python-format
                     _("% satisfied (4-5 of 5)"), [label_of(r["team"]) for r in rows],
                     [
                         Series(_("Agents' view"), [r["agent_csat_pct"] for r in rows],
@@ -366,6 +376,7 @@ def drivers_panel(scope: Scope, drivers: dict[str, Table]) -> Panel:
         links = [drill(scope, "answers", kind="csat", **{params[key]: r[key]}) for r in rows]
         charts.append(
             Chart(
+                # xgettext:no-python-format
                 f"chart-driver-{key}", titles[key], "bar", "%", _("% satisfied (4-5 of 5)"),
                 labels,
                 [Series(_("CSAT"), [r["csat_pct"] for r in rows], [r["csat_n"] for r in rows],
@@ -378,6 +389,7 @@ def drivers_panel(scope: Scope, drivers: dict[str, Table]) -> Panel:
             TableData(
                 f"table-driver-{key}",
                 titles[key],
+                # xgettext:no-python-format
                 ["", _("CSAT"), "n", _("95 % interval"), _("NPS"), "n"],
                 [
                     [
@@ -407,6 +419,7 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
     labels = [month_label(r["month"]) for r in phone_rows]
     alarm = settings.KPI_ABANDONMENT_ALERT_PCT
     phone_chart = Chart(
+        # xgettext:no-python-format
         "chart-phone", _("Phone answer and abandonment"), "line", "%", _("% of calls offered"),
         labels,
         [
@@ -427,6 +440,7 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
     speed_rows = speed.records()
     speed_chart = Chart(
         "chart-speed", _("Answered within target, by channel"), "bar", "%",
+        # xgettext:no-python-format
         _("% of answered contacts"), [channel_label(r["channel"]) for r in speed_rows],
         [Series(_("Within target"), [r["within_target_pct"] for r in speed_rows],
                 [r["answered"] for r in speed_rows], [r["within_ci_low"] for r in speed_rows],
@@ -460,6 +474,7 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
         "table-speed",
         _("Speed of answer by channel"),
         [_("Channel"), _("Contacts answered"), _("Average speed of answer"), _("Target"),
+         # xgettext:no-python-format
          _("Within target"), _("95 % interval")],
         [
             [

@@ -54,6 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "panels": lambda: computed()[1],
             "charts": lambda: [c.as_json() for panel in computed()[1] for c in panel.charts],
             "panels_cache": panels_cache(scope),
+            # xgettext:no-python-format
             "chart_text": {"interval": _("95 % interval"), "open": _("Click to see the list")},
             "period": _("From %(start)s to %(end)s")
             % {"start": date_format(start, "DATE_FORMAT"), "end": date_format(end, "DATE_FORMAT")},

@@ -3,7 +3,7 @@
 On PostgreSQL a comment matches when its French or its English text-search vector matches the
 words (web-search syntax: "quoted phrases", -excluded, or), so that "livraisons" finds
 "livraison" and "delivered" finds "delivery"; a GIN index on the same expression
-(surveys migration 0008) keeps it fast. SQLite has no text search: a plain case-insensitive
+(surveys migration 0009) keeps it fast. SQLite has no text search: a plain case-insensitive
 substring match of the words.
 """
 
