@@ -3,7 +3,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY . .
 # The translations ship compiled (locale/*/LC_MESSAGES/django.mo): no gettext needed.
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir -e . && python tools/npm_assets.py
 # Static files are collected at build, with hashed names and gzip copies that WhiteNoise serves.
 # The production settings refuse to load without a secret, hosts and a site URL: these exist for
 # this one command, which neither signs nor serves anything.

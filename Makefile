@@ -17,12 +17,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml tools/npm_assets.py | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/python tools/npm_assets.py
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+# The dev tools add the tests' browser files (axe-core) to the site's (Chart.js).
+$(VENV)/.installed-dev: pyproject.toml tools/npm_assets.py | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python tools/npm_assets.py --dev
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -7,7 +7,10 @@ The database named by DATABASE_URL must have "bench" in its name: it is migrated
 replaced. The history is written by `generate_history` (18 months from 2024-01-01) into
 --data (default <temp dir>/ecoute-bench-<contacts>), then loaded by `import_history`. Prints the
 import time, (a) the full report (every section of the reference's expected.json, 18 months),
-each section's share, and (b) a month's dashboard figures for one team and for all teams.
+each section's share, (b) a month's dashboard figures for one team and for all teams, and (c)
+the manager's pages as whole requests through Django (logged in, default period: the overview,
+the first page of the drill-down lists and of the comments), the first request and the median of
+the next ones. `--only pages` times (c) alone.
 
 The import builds the per-day rollups (kpis.rollups); with --skip-import they are rebuilt first
 when they are not ready (timed). Figures are served from them; --scan times scanning instead.
@@ -100,6 +103,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-import", action="store_true", help="reuse the loaded history")
     parser.add_argument("--scan", action="store_true", help="scan the history, not the rollups")
+    parser.add_argument("--only", choices=["pages"], help="time the pages alone")
     parser.add_argument(
         "--random-page-cost",
         type=float,
@@ -130,7 +134,50 @@ def main() -> None:
             cursor.execute("SELECT set_config('random_page_cost', %s, false)",
                            [str(args.random_page_cost)])  # fmt: skip
     print(machine())
+    if args.only != "pages":
+        figures(args)
+    pages(args.rounds)
 
+
+PAGES = [
+    ("overview, default period", "/dashboard/"),
+    ("drill-down: contacts, first page", "/dashboard/contacts/"),
+    ("drill-down: solved tickets, first page", "/dashboard/tickets/"),
+    ("drill-down: NPS answers, first page", "/dashboard/answers/?kind=nps"),
+    ("comments, first page", "/dashboard/comments/"),
+    ("comments, searched", "/dashboard/comments/?q=livraison"),
+]
+
+
+def pages(rounds: int) -> None:
+    """(c) Each page as one whole request (URL, middleware, view, queries, template)."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    user, _created = User.objects.get_or_create(username="bench-manager", is_staff=True)
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(user)
+
+    def get(url: str) -> None:
+        response = client.get(url)
+        if response.status_code != 200:
+            sys.exit(f"{url} answered {response.status_code}")
+
+    # Baseline: a page of the same site that reads no history (the load of the machine shows in
+    # it as much as in the others).
+    get("/accounts/login/")
+    baseline = timed(lambda: get("/accounts/login/"), max(rounds, 3))
+    print(f"(c) {'baseline: the login page':40} {baseline * 1000:6.0f} ms (median)")
+    for label, url in PAGES:
+        first = timed(lambda u=url: get(u), 1)
+        then = timed(lambda u=url: get(u), max(rounds, 3))
+        print(
+            f"(c) {label:40} first {first * 1000:6.0f} ms, then {then * 1000:6.0f} ms (median, "
+            f"{then / baseline:.0f}x the baseline)"
+        )
+
+
+def figures(args: argparse.Namespace) -> None:
     report = timed(lambda: build_report(START, END), args.rounds)
     sections_list = report_sections()
     print(f"(a) full report, {len(sections_list) + 1} sections, 18 months: {report:.2f} s (median)")

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kpis.context_processors.manager_pages",
             ],
         },
     },
@@ -112,6 +113,11 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["kpis.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache of the overview's panels (kpis.dashboard.cache): per process unless CACHE_URL names a
+# shared one, e.g. redis://127.0.0.1:6379/1.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+OVERVIEW_CACHE_SECONDS = env.int("OVERVIEW_CACHE_SECONDS", default=600)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="fr")
@@ -243,7 +249,7 @@ KPI_ANSWER_TARGET_SECONDS = {
 
 # --- Security headers -----------------------------------------------------------------------
 # No inline script or style anywhere: every page's scripts and styles are static files. A page
-# that must inline something (the dashboard's SVG charts) uses the request's nonce.
+# that must inline a style uses the request's nonce (the charts draw from static files).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

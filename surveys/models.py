@@ -119,6 +119,8 @@ class Response(models.Model):
         verbose_name_plural = _("survey responses")
         indexes = [
             models.Index(fields=["kind", "responded_at"]),
+            # The latest answers of a period whatever their kind (the comments, the lists).
+            models.Index(fields=["responded_at"], name="response_responded_at"),
         ]
         constraints = [
             unique_external_id(),

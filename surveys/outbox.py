@@ -105,10 +105,12 @@ class Columns:
         """Claim for the catch-up the rows due more than `grace` ago; returns their ids."""
         now = timezone.now()
         with transaction.atomic():
+            # Locked, and skipping rows a task is taking right now: without the lock, a task
+            # could take a row between this read and the update below, which would then hand it
+            # back as due and let a second task send it again.
             ids = list(
-                queryset.filter(
-                    **{self.state: OutboxState.PENDING, f"{self.due_at}__lte": now - grace}
-                )
+                queryset.select_for_update(skip_locked=True)
+                .filter(**{self.state: OutboxState.PENDING, f"{self.due_at}__lte": now - grace})
                 .order_by(self.due_at)
                 .values_list("pk", flat=True)[:CATCH_UP_BATCH]
             )

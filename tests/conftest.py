@@ -65,6 +65,14 @@ def reference_dir():
     return Path(__file__).resolve().parent / "reference"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a page cached by another test is not its data."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def eager():
     """Run queued tasks in-process even when a broker is configured (CI)."""

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max, Min
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from tickets.facts_state import facts_stale, facts_window
 
@@ -229,6 +230,8 @@ def rollups_refresh() -> int:
             days_rebuild(first, last)
         # Only the marks read above: one written meanwhile keeps its day dirty.
         _marks_delete([pk for pk, _day in marks])
+        # A new stamp: what was cached from the dirty days is stale (kpis.dashboard.cache).
+        RollupState.objects.filter(pk=1).update(updated_at=timezone.now())
     return len(days)
 
 

@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from kpis.columns import count, flag, share, share_figure, wilson_columns
-from kpis.dashboard import dashboard_data
+from kpis.dashboard.selectors import headline_figures
 from kpis.definition import DOWN, Kpi, Part, Section
 from kpis.registry import KPIS, kpi_register, kpi_unregister
 from kpis.report import build_report
@@ -122,9 +122,9 @@ def test_a_kpi_registered_in_one_module_is_on_the_dashboard(
     # Two more than without it: one per period, as no rollup holds its count (the others are
     # read together from the rollups when they are built, else from one scan per table).
     with django_assert_num_queries(10):
-        data = dashboard_data(Scope(date(2024, 3, 1), date(2024, 3, 31)))
+        headlines, _trends = headline_figures(Scope(date(2024, 3, 1), date(2024, 3, 31)))
 
-    outbound = next(h for h in data.headlines if h.key == "outbound")
+    outbound = next(h for h in headlines if h.key == "outbound")
     assert (outbound.value, outbound.n, outbound.low_sample) == (pytest.approx(100 / 3), 3, True)
     page = manager.get("/dashboard/?from=2024-03-01&to=2024-03-31", HTTP_ACCEPT_LANGUAGE="en")
     assert "Outbound share" in page.content.decode()

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from config.celery import app as celery_app
-from kpis.dashboard import dashboard_data
+from kpis.dashboard.selectors import headline_figures, overview_data
 from kpis.models import ContactDay, DirtyDay, RollupState
 from kpis.queries import KPIS
 from kpis.report import build_report
@@ -303,17 +303,34 @@ def test_the_import_builds_the_rollups_and_every_section_equals_the_scanned_one(
     assert_same_figures(settings, date(2024, 5, 3), date(2024, 11, 17), ["paris_n1"])
 
 
-def test_the_dashboard_reads_the_rollups_in_a_fixed_number_of_queries(
+def test_the_overview_headlines_read_the_rollups_in_a_fixed_number_of_queries(
     settings, reference, django_assert_num_queries
 ):
     scope = Scope(date(2025, 5, 1), date(2025, 5, 31))
+    # The headline KPIs counted together: contacts, solved tickets and answers, for the period
+    # and the one before, and whether each period may be read from the rollups.
     with django_assert_num_queries(8), CaptureQueriesContext(connection) as queries:
-        data = dashboard_data(scope, "team")
+        headlines, trends = headline_figures(scope)
     read = " ".join(q["sql"] for q in queries)
     assert "tickets_contact" not in read and "surveys_response" not in read
 
     settings.KPI_ROLLUPS = False
-    assert dashboard_data(scope, "team") == data
+    scanned, scanned_trends = headline_figures(scope)
+    assert scanned == headlines
+    assert {k: t.rows for k, t in scanned_trends.items()} == {k: t.rows for k, t in trends.items()}
+
+
+def test_the_overview_shows_the_same_figures_from_the_rollups_as_from_the_history(
+    settings, reference
+):
+    scope = Scope(date(2025, 4, 1), date(2025, 6, 30))
+    served = overview_data(scope)
+
+    settings.KPI_ROLLUPS = False
+    scanned = overview_data(scope)
+
+    assert served.headlines == scanned.headlines
+    assert served.panels == scanned.panels
 
 
 def test_a_write_has_its_days_rebuilt_once_it_commits(

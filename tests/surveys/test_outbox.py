@@ -3,6 +3,7 @@ robustly, caught up when it could not be queued, and delivered once."""
 
 import json
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
@@ -92,3 +93,39 @@ def test_the_beat_runs_the_catch_up_every_minute():
 
     assert entry == {"task": "surveys.tasks.outbox_catch_up", "schedule": 60.0}
     assert entry["task"] in app.tasks
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_catch_up_leaves_alone_a_row_a_task_is_taking(postgres):
+    """A task takes a row (locked, not yet committed) while the catch-up runs: the catch-up must
+    not hand that row back as due, or a second task would send it again."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from surveys.webhooks import WEBHOOK, webhooks_overdue
+    from tests.surveys.test_delivery_channels import a_response
+
+    row = WebhookDelivery.objects.create(
+        response=a_response(), event="response.created", due_at=timezone.now() - timedelta(hours=1)
+    )
+    taking, done = threading.Event(), threading.Event()
+
+    def a_task_taking_the_row() -> None:
+        with transaction.atomic():
+            assert WEBHOOK.take(WebhookDelivery.objects.filter(pk=row.pk))
+            taking.set()
+            done.wait(10)
+        connection.close()
+
+    task = threading.Thread(target=a_task_taking_the_row)
+    task.start()
+    try:
+        assert taking.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # Waiting on the task's lock is the bug.
+        assert webhooks_overdue(grace=timedelta(0)) == []
+    finally:
+        done.set()
+        task.join()
+    row.refresh_from_db()
+    assert row.due_at > timezone.now()  # Still leased to the task that took it.

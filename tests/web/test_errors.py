@@ -49,7 +49,7 @@ def test_a_page_of_another_role_says_why_and_offers_a_way_back(client):
     assert response.status_code == 403
     page = _page(response)
     assert "Access refused" in page
-    assert "Only a quality manager may see the dashboard." in page
+    assert "Only a quality manager may see the overview." in page
     assert "Back to the home page" in page
     assert 'href="/accounts/login/?next=/dashboard/"' in page  # log in as someone else
     assert "someone" in page  # the header still shows who is logged in
