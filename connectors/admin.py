@@ -25,6 +25,12 @@ class SourceForm(forms.ModelForm):
             "(Freshdesk) of the webhook. Leave empty to keep the current one."
         ),
     )
+    base_url = forms.URLField(
+        label=gettext_lazy("helpdesk address"),
+        required=False,
+        assume_scheme="https",
+        help_text=gettext_lazy("e.g. https://acme.zendesk.com"),
+    )
     token = forms.CharField(
         label=gettext_lazy("API token"),
         required=False,

@@ -411,13 +411,10 @@ def _ratings_import(ratings: list[tuple[_Item, Rating]], outcomes: dict[int, Out
         Contact.objects.filter(external_id__in=wanted).values_list("external_id", flat=True)
     )
     rows, owners = [], []
+    missing: dict[int, set[str]] = defaultdict(set)
     for item, rating in ratings:
         if rating.ticket_id not in tickets:
-            outcomes[item.payload.pk] = Outcome(
-                PayloadState.FAILED,
-                _("The ticket %(ids)s has not been received yet.") % {"ids": rating.ticket_id},
-                later=True,
-            )
+            missing[item.payload.pk].add(rating.ticket_id)
             continue
         moment = rating.responded_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         contact = rating.ticket_id if rating.ticket_id in contacts else ""
@@ -433,6 +430,12 @@ def _ratings_import(ratings: list[tuple[_Item, Rating]], outcomes: dict[int, Out
             ]
         )
         owners.append(item)
+
+    for pk, ids in missing.items():
+        reason = _("The ticket %(ids)s has not been received yet.") % {
+            "ids": ", ".join(sorted(ids))
+        }
+        outcomes[pk] = Outcome(PayloadState.FAILED, reason, later=True)
 
     def reject(error) -> None:
         item = owners[error.line - 1]
