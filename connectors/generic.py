@@ -37,7 +37,7 @@ def parse(data: Any, mapper: Mapper) -> Mapped:
     for item in items:
         _item(item, paths, mapper, mapped)
     if mapped.empty:
-        mapped.note = _("No ticket or contact id at the configured paths.")
+        raise Unmappable(_("No ticket or contact id at the configured paths."))
     return mapped
 
 

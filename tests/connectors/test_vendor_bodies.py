@@ -61,8 +61,15 @@ def test_zendesk_ticket_created_event_records_the_ticket_and_its_opening_contact
     )  # fmt: skip
     assert ticket.created_at == t("2025-01-08T10:12:07Z") and ticket.solved_at is None
     contact = Contact.objects.get(external_id="zd-5158")
-    assert (contact.channel, contact.direction, contact.ticket_id) == ("web_form", "inbound", ticket.pk)
-    assert (contact.agent.external_id, contact.team.external_id) == ("zd-8447388090494", "zd-8447320466430")
+    assert (contact.channel, contact.direction, contact.ticket_id) == (
+        "web_form",
+        "inbound",
+        ticket.pk,
+    )
+    assert (contact.agent.external_id, contact.team.external_id) == (
+        "zd-8447388090494",
+        "zd-8447320466430",
+    )
     # Open and not answered yet: surveys wait.
     assert contact.answered_at is None and not Invitation.objects.exists()
 
@@ -155,7 +162,10 @@ def test_zendesk_csat_survey_response_becomes_a_csat_answer_with_its_comment(cli
 
 @pytest.mark.parametrize(
     "name",
-    ["zendesk/csat_survey_response_skipped.json", "zendesk/csat_survey_response_submit_request.json"],
+    [
+        "zendesk/csat_survey_response_skipped.json",
+        "zendesk/csat_survey_response_submit_request.json",
+    ],
 )
 def test_zendesk_survey_bodies_without_a_rated_ticket_are_ignored(client, vendor_bodies, name):
     source = source_create(Kind.ZENDESK)
@@ -268,9 +278,7 @@ def test_zammad_default_payload_records_the_ticket_and_the_answered_call(
 # --- Chatwoot --------------------------------------------------------------------------------
 
 
-def test_chatwoot_conversation_events_open_then_resolve_the_ticket(
-    client, vendor_bodies, policies
-):
+def test_chatwoot_conversation_events_open_then_resolve_the_ticket(client, vendor_bodies, policies):
     source = source_create(Kind.CHATWOOT)
 
     opened = feed(client, source, vendor_bodies, "chatwoot/docs_conversation_opened.json")
