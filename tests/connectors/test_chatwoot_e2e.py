@@ -70,7 +70,7 @@ def test_a_resolved_chatwoot_conversation_gets_its_survey_link_and_the_answer_co
 
     assert accepted.status_code == 202
     assert Payload.objects.get().state == PayloadState.DONE
-    [(method, path, headers, posted)] = chatwoot_api.requests
+    [(_method, path, headers, posted)] = chatwoot_api.requests
     assert path == "/api/v1/accounts/1/conversations/10/messages"
     assert headers["api_access_token"] == "cw-agent-token"
     message = json.loads(posted)

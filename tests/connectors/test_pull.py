@@ -49,7 +49,9 @@ def export_page(cursor: str) -> dict:
     last = index == PAGES - 1
     return {
         "tickets": tickets,
-        "users": [{"id": 100 + k, "email": f"user{k}@example.com", "locale": "fr-FR"} for k in range(4)],
+        "users": [
+            {"id": 100 + k, "email": f"user{k}@example.com", "locale": "fr-FR"} for k in range(4)
+        ],
         "after_cursor": f"c{index + 1}",
         "before_cursor": cursor or None,
         "end_of_stream": last,
@@ -119,7 +121,7 @@ def test_a_sync_reads_every_page_then_resumes_after_the_last_cursor(fake_helpdes
     assert pages == PAGES + 1  # the tickets' pages and one of metric events
     assert_every_ticket_once()
     assert Cursor.objects.get(source=source, stream="tickets").value == f"c{PAGES}"
-    method, path, headers, _body = server.requests[0]
+    _method, path, headers, _body = server.requests[0]
     assert "start_time=" + str(int(T0.timestamp())) in path and "include=metric_sets" in path
     assert headers["Authorization"].startswith("Basic ")  # "<email>/token:<token>"
     customer = Contact.objects.get(external_id="zd-1").customer
@@ -200,10 +202,11 @@ def test_a_sync_process_killed_mid_page_loses_and_doubles_nothing(fake_helpdesk,
     export = Export(hold_at="c2")
     source, _ = zendesk(fake_helpdesk(export).url)
     db = connection.settings_dict
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     env = {
         **os.environ,
         "DEBUG": "1",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": f"postgres://{db['USER']}@{host}/{db['NAME']}",
         "CELERY_BROKER_URL": "",
         "REDIS_URL": "",
     }
