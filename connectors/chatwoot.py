@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from .mapping import Mapped, Mapper, Reply, Unmappable, required
-from .values import dig, earliest, iso, parse_time, text_id
+from .values import dig, earliest, iso, listed, parse_time, text_id
 
 CHANNELS = {
     "channel::webwidget": "chat", "channel::api": "chat", "channel::email": "email",
@@ -67,8 +67,7 @@ def _conversation(conversation: dict, mapper: Mapper, at: Any, event: str) -> Ma
     resolved = event == "conversation_resolved" or conversation.get("status") == "resolved"
     solved_at = (at or started) if resolved else None
     assignee = dig(conversation, "meta.assignee.id")
-    labels = conversation.get("labels") if isinstance(conversation.get("labels"), list) else []
-    reason = mapper.reason(labels)
+    reason = mapper.reason(listed(conversation.get("labels")))
     first_reply = (
         parse_time(conversation.get("first_reply_created_at"))
         if conversation.get("first_reply_created_at")

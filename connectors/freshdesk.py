@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from .mapping import Mapped, Mapper, Rating, Reply, Unmappable, required
-from .values import iso, parse_time, text_id
+from .values import iso, listed, parse_time, text_id
 
 SOURCES = {
     "1": "email", "email": "email", "2": "web_form", "portal": "web_form", "3": "phone",
@@ -58,7 +58,8 @@ def parse(data: Any, mapper: Mapper) -> Mapped:
 def _ticket(ticket: dict, requester: dict, mapper: Mapper, at) -> Mapped:
     ticket_id = mapper.ours(required(text_id(ticket.get("id")), _("ticket id")))
     customer = text_id(required(ticket.get("requester_id") or requester.get("id"), _("requester")))
-    created = required(parse_time(ticket.get("created_at")), _("creation time"))
+    # An automation's body may carry no times: the event's, when it has one, stands in.
+    created = required(parse_time(ticket.get("created_at")) or at, _("creation time"))
     updated = parse_time(ticket.get("updated_at")) or created
     stats = ticket.get("stats") if isinstance(ticket.get("stats"), dict) else {}
     solved = text_id(ticket.get("status")).casefold() in SOLVED
@@ -66,7 +67,7 @@ def _ticket(ticket: dict, requester: dict, mapper: Mapper, at) -> Mapped:
     if solved:
         solved_at = parse_time(stats.get("resolved_at") or stats.get("closed_at")) or at or updated
     source = text_id(ticket.get("source")).casefold()
-    reason = mapper.reason([*(ticket.get("tags") or []), ticket.get("type")])
+    reason = mapper.reason([*listed(ticket.get("tags")), ticket.get("type")])
     # The requester's details only when they are this ticket's requester's.
     own = text_id(requester.get("id")) == customer
     mapped = Mapped(at=updated)

@@ -73,3 +73,12 @@ def text_id(value: Any) -> str:
 def earliest(times: Iterable[datetime | None]) -> datetime | None:
     known = [t for t in times if t is not None]
     return min(known) if known else None
+
+
+def listed(value: Any) -> list[Any]:
+    """A list as helpdesks send one: a JSON list, or text separated by commas (placeholders)."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return []

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from .mapping import Mapped, Mapper, Reply, Unmappable, required
-from .values import dig, iso, parse_time, text_id
+from .values import dig, iso, listed, parse_time, text_id
 
 CHANNELS = {
     "email": "email", "phone": "phone", "web": "web_form", "chat": "chat",
@@ -55,8 +55,7 @@ def _ticket(ticket: dict, mapper: Mapper) -> Mapped:
     owner = text_id(ticket.get("owner_id") or dig(ticket, "owner.id"))
     group = ticket.get("group") if isinstance(ticket.get("group"), dict) else {}
     priority = _name(ticket.get("priority"))
-    tags = ticket.get("tags") if isinstance(ticket.get("tags"), list) else []
-    reason = mapper.reason([*tags, ticket.get("type"), group.get("name")])
+    reason = mapper.reason([*listed(ticket.get("tags")), ticket.get("type"), group.get("name")])
     person = ticket.get("customer") if isinstance(ticket.get("customer"), dict) else {}
     kind = text_id(ticket.get("create_article_type")).casefold()
     inbound = text_id(ticket.get("create_article_sender")).casefold() != "agent"

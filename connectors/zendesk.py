@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from .mapping import Mapped, Mapper, Rating, Reply, Unmappable, required
-from .values import dig, iso, parse_time, text_id
+from .values import dig, iso, listed, parse_time, text_id
 
 CHANNELS = {
     "email": "email", "web": "web_form", "web_form": "web_form", "web_widget": "web_form",
@@ -108,7 +108,7 @@ def _ticket(ticket: dict, mapper: Mapper, metrics: dict | None, users: dict, map
     reply_minutes = dig(metrics, "reply_time_in_minutes.calendar")
     answered = created + timedelta(minutes=reply_minutes) if reply_minutes else solved_at
     custom = [f.get("value") for f in ticket.get("custom_fields") or [] if isinstance(f, dict)]
-    reason = mapper.reason([*(ticket.get("tags") or []), ticket.get("type"), *custom])
+    reason = mapper.reason([*listed(ticket.get("tags")), ticket.get("type"), *custom])
     user = users.get(requester, {})
     mapped.tickets.append({
         "ticket_id": ticket_id,
