@@ -7,6 +7,7 @@ its time is wrong; 202 when stored; 200 when it is a delivery already received.
 
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -27,7 +28,7 @@ def webhook(request: HttpRequest, slug: str) -> JsonResponse:
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        return JsonResponse({"error": "The body is not UTF-8 text."}, status=400)
+        return JsonResponse({"error": _("The body is not UTF-8 text.")}, status=400)
     if payload_accept(source, request.headers, body):
         return JsonResponse({"accepted": True}, status=202)
     return JsonResponse({"accepted": True, "duplicate": True}, status=200)
