@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 from tickets.permissions import IsQualityManagerOrIntegration
 
 from . import render
-from .compare import FIGURES, compare
-from .queries import KPIS
+from .compare import comparable, compare
+from .registry import KPIS
 from .scope import DIMENSIONS, Scope
 from .serializers import KpiOutputSerializer, KpiQueryInputSerializer
 
@@ -52,7 +52,8 @@ class KpiApi(APIView):
         scope = Scope(
             params["from"], params["to"], params.get("granularity"), tuple(params["by"]), filters
         )
-        table = KPIS[name](scope)
+        kpi = KPIS[name]
+        table = kpi(scope)
         if params.get("export"):
             return _download(name, table, params["export"])
         data: dict[str, Any] = {
@@ -66,8 +67,8 @@ class KpiApi(APIView):
             **render.as_plain(table),
         }
         other = _compared_scope(scope, params)
-        if other is not None and name in FIGURES:
-            data["comparison"] = render.as_plain(compare(name, other, scope))
+        if other is not None and comparable(kpi):
+            data["comparison"] = render.as_plain(compare(kpi, other, scope))
         return Response(data)
 
 

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .queries import KPIS
+from .registry import KPIS
 from .scope import DIMENSIONS, GRANULARITIES
 
 
