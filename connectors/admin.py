@@ -16,7 +16,7 @@ from .services import payloads_replay
 class SourceForm(forms.ModelForm):
     # Write-only: what is typed is kept (or only its digest) and never shown again.
     secret = forms.CharField(
-        label=gettext_lazy("webhook secret"),
+        label=gettext_lazy("Webhook secret"),
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False),
@@ -26,13 +26,13 @@ class SourceForm(forms.ModelForm):
         ),
     )
     base_url = forms.URLField(
-        label=gettext_lazy("helpdesk address"),
+        label=gettext_lazy("Helpdesk address"),
         required=False,
         assume_scheme="https",
         help_text=gettext_lazy("e.g. https://acme.zendesk.com"),
     )
     token = forms.CharField(
-        label=gettext_lazy("API token"),
+        label=gettext_lazy("API token (write only)"),
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False),

@@ -37,7 +37,7 @@ class Source(models.Model):
         _("webhook name"),
         max_length=50,
         unique=True,
-        help_text=_("Part of the webhook address: /hooks/<name>/."),
+        help_text=_("The end of the webhook address: /hooks/NAME/."),
     )
     kind = models.CharField(_("helpdesk"), max_length=16, choices=Kind.choices)
     is_active = models.BooleanField(_("active"), default=True)

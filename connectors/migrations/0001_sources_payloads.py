@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(help_text='Part of the webhook address: /hooks/<name>/.', unique=True, verbose_name='webhook name')),
+                ('slug', models.SlugField(help_text='The end of the webhook address: /hooks/NAME/.', unique=True, verbose_name='webhook name')),
                 ('kind', models.CharField(choices=[('zendesk', 'Zendesk'), ('freshdesk', 'Freshdesk'), ('zammad', 'Zammad'), ('chatwoot', 'Chatwoot'), ('generic', 'Generic JSON')], max_length=16, verbose_name='helpdesk')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('id_prefix', models.CharField(help_text="Put before the helpdesk's ids (tickets, customers, agents, groups), so that two helpdesks never share an id, e.g. zd-.", max_length=16, verbose_name='id prefix')),
