@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from connectors.models import Kind, Source
 from tests.conftest import REQUIRE_SERVICES
@@ -25,6 +26,14 @@ PREFIXES = {
     Kind.CHATWOOT: "cw-",
     Kind.GENERIC: "gx-",
 }
+
+
+@pytest.fixture(autouse=True)
+def in_english(settings):
+    """Reasons and answers are read in English here (the site's default is French)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def vendor_dir() -> Path:
