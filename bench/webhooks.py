@@ -74,7 +74,8 @@ def main() -> None:
     print(f"PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} cores, load {_load()}")
     if not args.skip_accept:
         accept(args, source)
-    process(args, source)
+    if args.backlog:
+        process(args, source)
 
 
 def _load() -> str:
@@ -212,7 +213,9 @@ def _broker_queue_clear() -> None:
     if settings.CELERY_BROKER_URL.startswith("redis"):
         import redis
 
-        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("connectors")
+        from connectors.services import KICK_KEY
+
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("connectors", KICK_KEY)
 
 
 # --- 2. Processing a backlog ---------------------------------------------------------------------

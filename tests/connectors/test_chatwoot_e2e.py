@@ -39,7 +39,13 @@ def chatwoot_api(fake_helpdesk):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_resolved_chatwoot_conversation_gets_its_survey_link_and_the_answer_counts(
-    live_server, chatwoot_api, settings, monkeypatch, admin_user, client
+    live_server,
+    chatwoot_api,
+    settings,
+    monkeypatch,
+    admin_user,
+    client,
+    django_db_serialized_rollback,  # the other transactional tests expect migrations' rows
 ):
     settings.SITE_URL = live_server.url
     settings.CHAT_BACKEND = "connectors.delivery.ChatwootBackend"

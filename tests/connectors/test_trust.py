@@ -2,10 +2,12 @@
 replays, the same delivery twice, and a body that cannot be mapped, fixed and replayed."""
 
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
 
+from connectors import services, tasks
 from connectors.models import Kind, Mapping, Payload, PayloadState
 from connectors.processing import payloads_process
 from tickets.models import Contact, Ticket
@@ -222,3 +224,23 @@ def test_bodies_of_one_batch_apply_in_the_order_things_happened(client):
     payloads_process()
 
     assert Ticket.objects.get(external_id="cw-8").solved_at == at + timedelta(minutes=20)
+
+
+@pytest.mark.services
+def test_a_burst_of_bodies_queues_one_worker_run_that_starts_after_the_burst(
+    client, redis_url, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.CELERY_BROKER_URL = redis_url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr(services, "KICK_KEY", f"test-kick-{uuid.uuid4().hex}")
+    queued = []
+    monkeypatch.setattr(tasks.payloads_process, "apply_async", lambda **kw: queued.append(kw))
+    source = source_create(Kind.CHATWOOT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(5):
+            post(client, source, bodies.chatwoot(n, bodies.now()))
+
+    assert Payload.objects.count() == 5
+    assert queued == [{"countdown": 2.0}]
+    services._redis().delete(services.KICK_KEY)
