@@ -3,7 +3,8 @@
 A worker claims up to CONNECTORS_BATCH_SIZE due bodies (SELECT ... FOR UPDATE SKIP LOCKED on
 PostgreSQL) and, in the same transaction: maps each with its helpdesk's module, checks the
 tickets and contacts with the REST API's own serializers, upserts them all at once through
-`tickets.services` (so the survey decisions and KPI marks follow as for any API call), imports
+`tickets.services.history_upsert` (the API's upserts and signals, so the survey decisions
+and KPI marks follow as for any API call), imports
 the ratings through the survey import's loader, and records each body's outcome. A body is
 claimed, written and marked in one commit: a killed worker leaves it due, a body is never
 recorded twice.
@@ -44,7 +45,7 @@ from tickets.serializers import (
     customer_record,
     ticket_record,
 )
-from tickets.services import contacts_upsert, tickets_upsert
+from tickets.services import history_upsert
 
 from . import chatwoot, freshdesk, generic, zammad, zendesk
 from .mapping import Mapped, Mapper, Rating, Unmappable
@@ -300,11 +301,13 @@ def _record(
     contacts = _merged_contacts(contact_rows)
     _replies_apply(contacts, [r for i in items for r in i.mapped.replies])
     records = list(contacts.values())
-    if records:
-        customers = [c for c in map(customer_record, records) if c is not None]
-        contacts_upsert([contact_record(c) for c in records], SOURCE, customer_details=customers)
-    if tickets:
-        tickets_upsert([ticket_record(t) for t in tickets.values()], SOURCE)
+    if records or tickets:
+        history_upsert(
+            [contact_record(c) for c in records],
+            [ticket_record(t) for t in tickets.values()],
+            SOURCE,
+            customer_details=[c for c in map(customer_record, records) if c is not None],
+        )
     ratings = [(i, r) for i in items for r in i.mapped.ratings]
     if ratings:
         _ratings_import(ratings, outcomes)
