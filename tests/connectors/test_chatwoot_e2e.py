@@ -37,7 +37,7 @@ def chatwoot_api(fake_helpdesk):
     return fake_helpdesk(answer)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_resolved_chatwoot_conversation_gets_its_survey_link_and_the_answer_counts(
     live_server,
     chatwoot_api,
@@ -45,7 +45,6 @@ def test_a_resolved_chatwoot_conversation_gets_its_survey_link_and_the_answer_co
     monkeypatch,
     admin_user,
     client,
-    django_db_serialized_rollback,  # the other transactional tests expect migrations' rows
 ):
     settings.SITE_URL = live_server.url
     settings.CHAT_BACKEND = "connectors.delivery.ChatwootBackend"

@@ -196,10 +196,8 @@ def test_connector_sync_command_pulls_and_records(fake_helpdesk, capsys):
 
 @pytest.mark.services
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
-def test_a_sync_process_killed_mid_page_loses_and_doubles_nothing(
-    fake_helpdesk, postgres, django_db_serialized_rollback
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_sync_process_killed_mid_page_loses_and_doubles_nothing(fake_helpdesk, postgres):
     """A real `manage.py connector_sync` process, SIGKILLed while it waits for page c2."""
     export = Export(hold_at="c2")
     source, _ = zendesk(fake_helpdesk(export).url)
