@@ -167,6 +167,7 @@ def history_changed(
     solved_at: Iterable[datetime | None] = (),
     ticket_ids: Iterable[int | None] = (),
     contact_ids: Iterable[int] = (),
+    answers_at: Iterable[datetime] = (),
     **kwargs: Any,
 ) -> None:
     """Receiver of tickets.signals.history_changed: mark the days, or rebuild everything."""
@@ -177,6 +178,9 @@ def history_changed(
         rollups_rebuild(resume=False, step_days=None)
         return
     history_marks(contacts_at, solved_at, ticket_ids, contact_ids)
+    answers = list(answers_at)
+    if answers and _watching():
+        days_mark({_day(moment) for moment in answers})
 
 
 def zone_changed() -> bool:
