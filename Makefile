@@ -47,7 +47,7 @@ test: install-dev
 
 # Types: mypy with the Django and DRF plugins. mypy-baseline.txt lists the errors the code had
 # when the check came in (paths and messages, no line numbers); it may only shrink.
-TYPED := config tickets surveys kpis web tests
+TYPED := config tickets surveys kpis web connectors tests
 define TYPECHECK_HELP
 
 The type check failed.

@@ -82,4 +82,12 @@ def _beat_schedule(sender: Celery, **kwargs) -> None:
         "outbox-catch-up": {"task": "surveys.tasks.outbox_catch_up", "schedule": 60.0},
         # Writes queue it after commit; this catches a queueing that failed (broker down).
         "kpi-rollups-refresh": {"task": "kpis.tasks.kpi_rollups_refresh", "schedule": 300.0},
+        # Bodies are queued as they arrive; this catches up a queueing that failed and bodies
+        # waiting for a ticket not received yet.
+        "connectors-process": {"task": "connectors.tasks.payloads_process", "schedule": 60.0},
+        "connectors-sync": {
+            "task": "connectors.tasks.sources_sync",
+            "schedule": _every("CONNECTORS_SYNC_SECONDS", 300),
+        },
+        "connectors-purge": {"task": "connectors.tasks.payloads_purge", "schedule": 86400.0},
     }

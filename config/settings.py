@@ -8,6 +8,7 @@ from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 from whitenoise.compress import Compressor
 
 from .env import Env, secret_key_problem, site_url_problem
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "surveys",
     "kpis",
     "web",
+    "connectors",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +172,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Keep the worker's database connection between tasks (about 3x the throughput, STYLE.md).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
+# Queues by kind of work (DESIGN.md, "Past one machine"): a backlog of helpdesk bodies never
+# holds up survey delivery. A worker started without -Q consumes both; `-Q connectors` or
+# `-Q celery` gives each its own workers.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("connectors"))
+CELERY_TASK_ROUTES = {"connectors.tasks.*": {"queue": "connectors"}}
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
@@ -206,12 +214,26 @@ SMS_ACCOUNT_SID = env.str("SMS_ACCOUNT_SID", default="")
 SMS_AUTH_TOKEN = _secret("SMS_AUTH_TOKEN", default="")
 SMS_FROM = env.str("SMS_FROM", default="")
 SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=10.0)
+# Link invitations posted into the helpdesk's chat by this backend (e.g. the Chatwoot one);
+# empty: the helpdesk fetches the links through the API.
+CHAT_BACKEND = env.str("CHAT_BACKEND", default="")
 RESPONSE_WEBHOOK_URL = env.str("RESPONSE_WEBHOOK_URL", default="")
 RESPONSE_WEBHOOK_SECRET = _secret("RESPONSE_WEBHOOK_SECRET", default="")
 if RESPONSE_WEBHOOK_URL and not RESPONSE_WEBHOOK_SECRET:
     env.problem(
         "RESPONSE_WEBHOOK_URL needs RESPONSE_WEBHOOK_SECRET (or RESPONSE_WEBHOOK_SECRET_FILE)."
     )
+
+# --- Helpdesk connectors (connectors) ---------------------------------------------------------
+# Bodies recorded per transaction: one upsert through tickets' services for the whole batch.
+CONNECTORS_BATCH_SIZE = env.int("CONNECTORS_BATCH_SIZE", default=500)
+# Tries of a body naming a ticket not received yet (1, 2, 4... minutes apart) before it fails.
+CONNECTORS_MAX_ATTEMPTS = env.int("CONNECTORS_MAX_ATTEMPTS", default=8)
+CONNECTORS_KEEP_DAYS = env.int("CONNECTORS_KEEP_DAYS", default=30)
+CONNECTORS_SYNC_SECONDS = env.int("CONNECTORS_SYNC_SECONDS", default=300)
+# A 429 asking to wait longer than this stops the pull until then instead of waiting.
+CONNECTORS_MAX_WAIT_SECONDS = env.int("CONNECTORS_MAX_WAIT_SECONDS", default=120)
+CONNECTORS_HTTP_TIMEOUT = env.float("CONNECTORS_HTTP_TIMEOUT", default=30.0)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

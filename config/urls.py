@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("surveys.api_urls")),
     path("api/v1/kpis/", include("kpis.api_urls")),
     path("s/", include("surveys.urls")),
+    path("hooks/", include("connectors.urls")),
     path("surveys/", include("surveys.staff_urls")),
     path("", include("kpis.urls")),
 ]

@@ -168,6 +168,28 @@ def contacts_upsert(
     return written.result
 
 
+@transaction.atomic
+def history_upsert(
+    contacts: Sequence[ContactRecord],
+    tickets: Sequence[TicketRecord],
+    source: str = "api",
+    customer_details: Sequence[CustomerRecord] = (),
+) -> tuple[UpsertResult, UpsertResult]:
+    """`contacts_upsert` then `tickets_upsert` in one step: the same writes and the same
+    signals (contacts first, so that a ticket solved in the batch is decided with its
+    contacts), the customers' facts refreshed once for both. For callers that receive both
+    at once (helpdesk connectors)."""
+    customers_upsert(customer_details)
+    contacts_written = contacts_write(contacts)
+    tickets_written = tickets_write(tickets)
+    facts_refresh(contacts_written.customers | tickets_written.customers)
+    contacts_announce(contacts_written, source)
+    tickets_announce(tickets_written, source)
+    for written in (contacts_written, tickets_written):
+        history_announce(written)
+    return contacts_written.result, tickets_written.result
+
+
 def contacts_write(records: Sequence[ContactRecord]) -> Written:
     """Upsert contacts without refreshing facts or announcing: the caller does both."""
     customers = ids_ensure(Customer, (r.customer for r in records))

@@ -15,6 +15,6 @@ ticket_solved = Signal()
 ticket_reopened = Signal()
 # What a batch changed, old and new values, for listeners that keep figures derived from the
 # history (per-day rollups): contacts_at=[started_at, ...], solved_at=[solved_at, ...],
-# ticket_ids=[tickets of the contacts], contact_ids=[contacts updated]; or everything=True
-# after a whole-history write (the CSV import).
+# ticket_ids=[tickets of the contacts], contact_ids=[contacts updated], answers_at=[times of
+# survey rows written in bulk]; or everything=True after a whole-history write (the CSV import).
 history_changed = Signal()

@@ -173,6 +173,7 @@ def history_changed(
     ticket_ids: Iterable[int | None] = (),
     contact_ids: Iterable[int] = (),
     moments: Iterable[datetime | None] = (),
+    answers_at: Iterable[datetime] = (),
     refresh_now: bool = False,
     **kwargs: Any,
 ) -> None:
@@ -189,8 +190,9 @@ def history_changed(
         rollups_rebuild(resume=False, step_days=None)
         return
     marked = history_marks(contacts_at, solved_at, ticket_ids, contact_ids)
-    if _watching():
-        marked += days_mark(_day(m) for m in moments if m is not None)
+    answers = [m for m in (*moments, *answers_at) if m is not None]
+    if answers and _watching():
+        marked += days_mark({_day(moment) for moment in answers})
     if refresh_now and marked:
         rollups_refresh()
 

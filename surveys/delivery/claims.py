@@ -18,9 +18,12 @@ from django.utils import timezone
 from surveys.models import Delivery, Invitation, InvitationStatus, SkipReason
 from tickets.models import Customer
 
+from . import chat
+
 logger = logging.getLogger(__name__)
 
-# Deliveries the workers send; "link" invitations are fetched by the helpdesk (links.py).
+# Deliveries the workers send; "link" invitations are fetched by the helpdesk (links.py), or
+# posted into its chat by CHAT_BACKEND when that backend claims them (chat.py).
 SENT_BY_US = [Delivery.EMAIL, Delivery.SMS]
 UNCONFIRMED = "Worker stopped while handing the message over; not sent again (at most once)."
 
@@ -107,6 +110,14 @@ def due_invitations(now) -> QuerySet:
     ).order_by("send_after", "pk")  # Oldest first, so that the beat never starves old rows.
 
 
+def due_chat_links(now, backend: chat.BaseChatBackend) -> QuerySet:
+    """Due link invitations the chat backend can post, oldest first."""
+    links = Invitation.objects.filter(
+        status=InvitationStatus.PENDING, send_after__lte=now, delivery=Delivery.LINK
+    )
+    return backend.claimable(links).order_by("send_after", "pk")
+
+
 def due_reminders(now) -> QuerySet:
     return Invitation.objects.filter(
         status=InvitationStatus.SENT,
@@ -128,19 +139,18 @@ def invitations_dispatch(enqueue: Enqueue, *, now=None, max_batches: int | None 
     in_flight = Invitation.objects.filter(status=InvitationStatus.SENDING).count()
     budget = settings.INVITATION_MAX_IN_FLIGHT - in_flight
     queued = batches = 0
-    while budget > 0 and (max_batches is None or batches < max_batches):
-        looked_at, ids = _claim(
-            due_invitations(now),
-            kind="invitation",
-            enqueue=enqueue,
-            now=now,
-            status=InvitationStatus.SENDING,
-        )
-        if not looked_at:
-            break
-        queued += len(ids)
-        budget -= len(ids)
-        batches += 1
+    backend = chat.get_backend()
+    sources = [due_invitations(now)] + ([due_chat_links(now, backend)] if backend else [])
+    for due in sources:
+        while budget > 0 and (max_batches is None or batches < max_batches):
+            looked_at, ids = _claim(
+                due, kind="invitation", enqueue=enqueue, now=now, status=InvitationStatus.SENDING
+            )
+            if not looked_at:
+                break
+            queued += len(ids)
+            budget -= len(ids)
+            batches += 1
     return queued
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from surveys.models import SCALES, Invitation, QuestionKind
 
+from .chat import ChatMessage
 from .sms import SmsMessage
 
 # Words at the two ends of each scale, so that no score is explained by colour alone.
@@ -87,6 +88,17 @@ def reminder_sms(invitation: Invitation, links: Links) -> SmsMessage:
             "url": links.answer_url,
         }
     return SmsMessage(invitation.customer.phone, body, reference=f"reminder-{invitation.pk}")
+
+
+def invitation_chat(invitation: Invitation, links: Links) -> ChatMessage:
+    """The message a chat backend posts in the conversation of the invitation's ticket."""
+    with translation.override(message_language(invitation)):
+        body = _("%(question)s Answer in one tap: %(url)s") % {
+            "question": _question(invitation),
+            "url": links.answer_url,
+        }
+    ticket = invitation.ticket.external_id if invitation.ticket_id else ""
+    return ChatMessage(ticket, body, links.answer_url, reference=f"invitation-{invitation.pk}")
 
 
 def _question(invitation: Invitation) -> str:

@@ -24,12 +24,13 @@ from django.utils import timezone
 from surveys.models import Delivery, Invitation, InvitationStatus, SkipReason
 from tickets.models import Customer
 
-from . import sms, smtp
+from . import chat, sms, smtp
 from .claims import reminder_push_back
 from .links import expiry_for, links_issue_many, reminder_due_for
 from .messages import (
     Links,
     email_bytes,
+    invitation_chat,
     invitation_email,
     invitation_sms,
     reminder_email,
@@ -61,6 +62,10 @@ class SmsRefused(Exception):
     """The SMS provider refused this message."""
 
 
+class ChatRefused(Exception):
+    """The helpdesk refused to post this link in its chat."""
+
+
 @dataclass
 class BatchReport:
     sent: int = 0
@@ -76,9 +81,16 @@ class _Senders:
     def __init__(self) -> None:
         self.email = None
         self.sms: sms.BaseSmsBackend | None = None
+        self.chat: chat.BaseChatBackend | None = None
 
-    def open_for(self, message: EmailMessage | sms.SmsMessage) -> None:
-        if isinstance(message, sms.SmsMessage):
+    def open_for(self, message: EmailMessage | sms.SmsMessage | chat.ChatMessage) -> None:
+        if isinstance(message, chat.ChatMessage):
+            if self.chat is None:
+                self.chat = chat.get_backend()
+                if self.chat is None:
+                    raise ChatRefused("no CHAT_BACKEND is configured")
+                self.chat.open()
+        elif isinstance(message, sms.SmsMessage):
             if self.sms is None:
                 self.sms = sms.get_backend()
                 self.sms.open()
@@ -86,8 +98,13 @@ class _Senders:
             self.email = get_connection()
             self.email.open()
 
-    def send(self, message: EmailMessage | sms.SmsMessage) -> None:
-        if isinstance(message, sms.SmsMessage):
+    def send(self, message: EmailMessage | sms.SmsMessage | chat.ChatMessage) -> None:
+        if isinstance(message, chat.ChatMessage):
+            assert self.chat is not None
+            [posted] = self.chat.send_messages([message])
+            if not posted.ok:
+                raise ChatRefused(posted.error)
+        elif isinstance(message, sms.SmsMessage):
             assert self.sms is not None
             [result] = self.sms.send_messages([message])
             if not result.ok:
@@ -108,7 +125,7 @@ class _Senders:
                 )
 
     def close(self) -> None:
-        for backend in (self.email, self.sms):
+        for backend in (self.email, self.sms, self.chat):
             if backend is not None:
                 try:
                     backend.close()
@@ -118,6 +135,8 @@ class _Senders:
 
 def _message(invitation: Invitation, links: Links, reminder: bool):
     customer = invitation.customer
+    if invitation.delivery == Delivery.LINK:
+        return invitation_chat(invitation, links)
     if invitation.delivery == Delivery.SMS:
         if not customer.phone:
             raise NoAddress("the customer has no phone number")
@@ -324,7 +343,7 @@ def batch_send(ids: list[int], claim: str, kind: str = "invitation") -> BatchRep
     rows = _ReminderRows(claim) if kind == "reminder" else _InvitationRows(claim)
     invitations = list(
         rows.queryset(ids)
-        .select_related("customer", "questionnaire", "policy", "contact")
+        .select_related("customer", "questionnaire", "policy", "contact", "ticket")
         .order_by("pk")
     )
     report = BatchReport()
@@ -375,7 +394,12 @@ def _send_one(invitation, links, rows, senders: _Senders, report: BatchReport) -
         rows.refused(invitation, _error_text(exc), final=True)
         report.refused += 1
         return
-    senders.open_for(message)  # A connection that cannot open is transient: retried whole.
+    try:
+        senders.open_for(message)  # A connection that cannot open is transient: retried whole.
+    except ChatRefused as exc:
+        rows.refused(invitation, _error_text(exc), final=True)
+        report.refused += 1
+        return
     if not rows.hand_over(invitation):
         if rows.withhold(invitation):
             report.withheld += 1
@@ -384,7 +408,7 @@ def _send_one(invitation, links, rows, senders: _Senders, report: BatchReport) -
         return
     try:
         senders.send(message)
-    except (*PROVIDER_ERRORS, SmsRefused) as exc:
+    except (*PROVIDER_ERRORS, SmsRefused, ChatRefused) as exc:
         rows.refused(invitation, _error_text(exc))
         report.refused += 1
         report.errors.append(_error_text(exc))

@@ -7,8 +7,11 @@ import pytest
 from django.forms.models import model_to_dict
 
 from tests.factories import AgentFactory, ContactFactory, CustomerFactory
+from tickets import signals
 from tickets.bulk import rows_update
-from tickets.models import Contact, Customer
+from tickets.models import Contact, Customer, Ticket
+from tickets.records import ContactRecord, TicketRecord
+from tickets.services import history_upsert
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -71,3 +74,30 @@ def test_rows_not_given_are_untouched():
 
     kept.refresh_from_db()
     assert model_to_dict(kept) == before
+
+
+@pytest.mark.django_db
+def test_history_upsert_writes_contacts_then_tickets_and_announces_each_once():
+    at = datetime(2024, 3, 1, 9, tzinfo=UTC)
+    heard = []
+
+    def listen(signal_name):
+        return lambda sender, **kwargs: heard.append((signal_name, kwargs.get("source")))
+
+    recorded, solved = listen("contact_recorded"), listen("ticket_solved")
+    signals.contact_recorded.connect(recorded)
+    signals.ticket_solved.connect(solved)
+    try:
+        history_upsert(
+            [ContactRecord("C1", "CU1", "chat", "billing", "inbound", at, ticket="T1")],
+            [TicketRecord("T1", "CU1", "billing", at, solved_at=at)],
+            "connector",
+        )
+    finally:
+        signals.contact_recorded.disconnect(recorded)
+        signals.ticket_solved.disconnect(solved)
+
+    assert heard == [("contact_recorded", "connector"), ("ticket_solved", "connector")]
+    ticket = Ticket.objects.get(external_id="T1")
+    assert ticket.solved_at == at and ticket.inbound_count == 1
+    assert Contact.objects.get(external_id="C1").ticket == ticket

@@ -203,6 +203,12 @@ class Format:
     def index(self, name: str) -> int:
         return self.names.index(name)
 
+    def checked(self, fields: list[str], line: int) -> "Row":
+        """Text fields in the columns' order, checked as a file's line; raises RowError."""
+        checks = [(c.name, c.check, c.required) for c in self.columns]
+        order = list(range(len(fields)))
+        return Row(line, _check(fields, order, checks, self.check_row, self.file, line))
+
     def typed(self, row: tuple[str | None, ...]) -> tuple[Any, ...]:
         """A checked row with times and numbers converted, for the ORM path."""
         return tuple(

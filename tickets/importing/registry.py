@@ -55,3 +55,31 @@ def history_file_register(history_file: HistoryFile) -> None:
 
 def extra_history_files() -> list[HistoryFile]:
     return list(_extra_files.values())
+
+
+def history_rows_load(
+    file: str, rows: list[list[str]], reject: Callable[[RowError], None]
+) -> FileCounts:
+    """Rows of a registered file held in memory (a helpdesk's ratings), each a list of text
+    fields in the file's column order: checked as a file's lines, loaded by the file's generic
+    loader, in the caller's transaction. Rows that fail go to `reject`. The days they fall on are
+    announced (tickets.signals.history_changed), since the loaders write in bulk."""
+    from .. import signals
+    from .csv_rows import parse_time
+
+    history_file = _extra_files.get(file)
+    if history_file is None:
+        raise LookupError(f"no app registered {file}")
+    fmt = history_file.format
+    checked = []
+    for line, fields in enumerate(rows, start=1):
+        try:
+            checked.append(fmt.checked(fields, line))
+        except RowError as error:
+            reject(error)
+    counts = history_file.load_generic(iter([checked]), reject)
+    times = [i for i, column in enumerate(fmt.columns) if column.kind == "time"]
+    moments = [parse_time(row.values[i]) for row in checked for i in times if row.values[i]]
+    if counts.created or counts.updated:
+        signals.history_changed.send(sender=HistoryFile, answers_at=moments)
+    return counts
