@@ -1,11 +1,13 @@
 # Ecoute: `make demo` runs the product on SQLite; `make test` passes the suite.
 PYTHON ?= python3
+# bash: the type check reads PIPESTATUS and process substitution.
+SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 # Parallel workers for the suite; each gets its own test database.
 TEST_WORKERS ?= 2
 
-.PHONY: help install install-dev demo test lint format messages compile-messages clean
+.PHONY: help install install-dev demo test lint typecheck typecheck-baseline format messages compile-messages clean
 
 help:
 	@echo "make demo   - set up, load a sample history into SQLite, serve on http://127.0.0.1:8000"
@@ -39,8 +41,39 @@ demo: install
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=1 $(BIN)/pytest -n $(TEST_WORKERS)
+
+# Types: mypy with the Django and DRF plugins. mypy-baseline.txt lists the errors the code had
+# when the check came in (paths and messages, no line numbers); it may only shrink.
+TYPED := config tickets surveys kpis web connectors tests
+define TYPECHECK_HELP
+
+The type check failed.
+- Errors listed above are new: they are not in mypy-baseline.txt. Fix them in the code
+  (a merge brings them as often as a change does); never add them to the baseline.
+- If no error is listed, some errors of the baseline no longer occur (well done): run
+  `make typecheck-baseline`, which removes them, and commit mypy-baseline.txt.
+endef
+export TYPECHECK_HELP
+
+typecheck: install-dev
+	@out=$$(mktemp); DEBUG=1 $(BIN)/mypy $(TYPED) > $$out 2>&1; status=$$?; \
+	if [ $$status -gt 1 ]; then cat $$out; rm -f $$out; exit $$status; fi; \
+	$(BIN)/mypy-baseline filter --no-colors --hide-stats < $$out | grep -v '^Found [0-9]* errors\? in'; \
+	ok=$${PIPESTATUS[0]}; rm -f $$out; \
+	if [ $$ok -ne 0 ]; then echo "$$TYPECHECK_HELP"; exit 1; fi; echo "mypy: no error beyond the baseline."
+
+# Rewrite the baseline from the errors found now, refusing to let it grow.
+typecheck-baseline: install-dev
+	@out=$$(mktemp); DEBUG=1 $(BIN)/mypy $(TYPED) > $$out 2>&1; \
+	cp mypy-baseline.txt $$out.before; \
+	$(BIN)/mypy-baseline sync --sort-baseline < $$out > /dev/null; \
+	added=$$(comm -13 <(sort $$out.before) <(sort mypy-baseline.txt) | wc -l); rm -f $$out $$out.before; \
+	if [ $$added -ne 0 ]; then git checkout -- mypy-baseline.txt; \
+		echo "Refused: the baseline would gain $$added error(s); fix them instead."; exit 1; fi; \
+	echo "mypy-baseline.txt rewritten."
 
 lint:
 	$(BIN)/ruff check .

@@ -11,9 +11,20 @@ times (each file into a table with the same columns and types, no index, no cons
 contacts.csv alone and for every file), the import time, rows/s and both ratios; --again imports
 the same files a second time (nothing to write); --profile lists the SQL statements that took
 more than 0.2 s.
+
+--delta: what an hourly or daily sync costs once the history is there. Two exports are written
+with the same seed, one ending a day before the other (generate_history --snapshot); the first
+is imported whole (N contacts), then sent again unchanged (recognised by digest, and once more
+with --force, row by row), then the day between them (its new and changed rows) is imported, and
+sent again unchanged. Prints each time next to N, the unchanged export's against the bare COPY of
+its files:
+
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecoute_scale_bench \
+        .venv/bin/python bench/import.py --delta --contacts 1000000 [--months 18]
 """
 
 import argparse
+import csv
 import os
 import platform
 import resource
@@ -21,6 +32,8 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -92,6 +105,132 @@ def statements_over(seconds: float, enabled: bool):
         print(f"  {elapsed:6.2f} s  {sql}")
 
 
+def delta_history(contacts: int, seed: int, months: int, data: Path) -> Path:
+    """A history from 2024-01-01 over `months`, cut two days before its end."""
+    start = date(2024, 1, 1)
+    month = start.month - 1 + months
+    end = date(start.year + month // 12, month % 12 + 1, 1)
+    at = datetime.combine(end - timedelta(days=2), day_time.min, tzinfo=UTC)
+    directory = data / "history"
+    if not (directory / "contacts.csv").exists():
+        print(f"generating {contacts:,} contacts until {at} into {directory} ...", flush=True)
+        started = time.perf_counter()
+        call_command(
+            "generate_history", str(directory), contacts=contacts, seed=seed, start=start,
+            months=months, snapshot=at, stdout=open(os.devnull, "w"),  # noqa: SIM115
+        )  # fmt: skip
+        print(f"  generated in {time.perf_counter() - started:.1f} s")
+    return directory
+
+
+# The time that puts a row in a day: what happened that day is that day's export.
+DAY_OF = {
+    "contacts.csv": "started_at",
+    "tickets.csv": "created_at",
+    "responses.csv": "responded_at",
+    "agent_ratings.csv": "rated_at",
+    "repeat_reasons.csv": "answered_at",
+}
+
+
+def split_last_day(history: Path, base: Path, day: Path) -> tuple[dict[str, int], str]:
+    """`base`: the history without its last day (tickets solved that day still open); `day`:
+    that day's export (its new rows, and the tickets it solved)."""
+    formats = history_formats()
+    with (history / "contacts.csv").open("rb") as f:
+        f.seek(-4096, 2)
+        last = f.readlines()[-1].decode()
+    at = formats["contacts.csv"].index("started_at")
+    first_of_day = next(csv.reader([last]))[at][:10]
+    base.mkdir(exist_ok=True)
+    day.mkdir(exist_ok=True)
+    rows = {}
+    for name, column in DAY_OF.items():
+        fmt = formats[name]
+        when = fmt.index(column)
+        solved = fmt.index("solved_at") if name == "tickets.csv" else None
+        with (
+            (history / name).open(newline="") as f,
+            (base / name).open("w", newline="") as b,
+            (day / name).open("w", newline="") as d,
+        ):
+            reader = csv.reader(f)
+            header = next(reader)
+            to_base, to_day = csv.writer(b), csv.writer(d)
+            to_base.writerow(header)
+            to_day.writerow(header)
+            n = 0
+            for row in reader:
+                if row[when] >= first_of_day:
+                    to_day.writerow(row)
+                    n += 1
+                elif solved is not None and row[solved] >= first_of_day:
+                    to_day.writerow(row)  # solved that day: the day's export sends it again
+                    to_base.writerow([*row[:solved], "", *row[solved + 1 :]])
+                    n += 1
+                else:
+                    to_base.writerow(row)
+        rows[name] = n
+    return rows, first_of_day
+
+
+def timed_import(directory: Path, *args: str, profile: bool = False) -> float:
+    with statements_over(0.2, profile):
+        started = time.perf_counter()
+        call_command("import_history", str(directory), *args, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        return time.perf_counter() - started
+
+
+def delta(args: argparse.Namespace) -> None:
+    data = args.data or Path(tempfile.gettempdir()) / (
+        f"ecoute-bench-delta-{args.contacts}-{args.seed}-{args.months}"
+    )
+    fresh_database()
+    if args.random_page_cost:
+        with connection.cursor() as cursor:
+            name = connection.settings_dict["NAME"]
+            cursor.execute(
+                f'ALTER DATABASE "{name}" SET random_page_cost = %s', [args.random_page_cost]
+            )
+        connection.close()  # later sessions start with it
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        [(page_cost,)] = cursor.fetchall()
+    print(f"random_page_cost {page_cost}; load average {os.getloadavg()[0]:.1f}")
+    history = delta_history(args.contacts, args.seed, args.months, data)
+    base, day = data / "all-but-last-day", data / "last-day"
+    day_rows, first_of_day = split_last_day(history, base, day)
+    rows = {p.name: line_count(p) for p in sorted(base.glob("*.csv"))}
+    n = rows["contacts.csv"]
+    formats = history_formats()
+    copy_all = sum(bare_copy(base / name, formats[name]) for name in rows)
+    print(f"history: {n:,} contacts, {sum(rows.values()):,} rows in {len(rows)} files")
+    print(
+        f"one day ({first_of_day}): " + ", ".join(f"{k:,} {name}" for name, k in day_rows.items())
+    )
+    print(f"bare COPY of the history's {len(rows)} files: {copy_all:.1f} s")
+    first = timed_import(base)
+    print(f"N={n:,}  history import (empty database): {first:.1f} s")
+    again = timed_import(base, profile=args.profile)
+    print(
+        f"N={n:,}  the same export again, unchanged: {again:.2f} s,"
+        f" {again / copy_all:.2f}x the bare COPY of its files"
+    )
+    if not args.skip_forced:
+        forced = timed_import(base, "--force", profile=args.profile)
+        print(
+            f"N={n:,}  the same export again, read row by row (--force): {forced:.1f} s,"
+            f" {forced / copy_all:.2f}x the bare COPY"
+        )
+    one_day = timed_import(day, profile=args.profile)
+    print(f"N={n:,}  one more day ({day_rows['contacts.csv']:,} contacts): {one_day:.2f} s")
+    day_again = timed_import(day, profile=args.profile)
+    print(f"N={n:,}  that day's export again, unchanged: {day_again:.2f} s")
+    day_forced = timed_import(day, "--force", profile=args.profile)
+    print(f"N={n:,}  that day's export again, row by row (--force): {day_forced:.2f} s")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+
+
 def line_count(path: Path) -> int:
     with path.open("rb") as f:
         return sum(1 for _ in f) - 1
@@ -104,7 +243,20 @@ def main() -> None:
     parser.add_argument("--data", type=Path)
     parser.add_argument("--again", action="store_true", help="import the same files twice")
     parser.add_argument("--profile", action="store_true", help="list statements over 0.2 s")
+    parser.add_argument("--delta", action="store_true", help="a day's import onto N contacts")
+    parser.add_argument("--months", type=int, default=18, help="--delta: history length")
+    parser.add_argument(
+        "--skip-forced", action="store_true", help="--delta: no row-by-row re-read of N"
+    )
+    parser.add_argument(
+        "--random-page-cost",
+        type=float,
+        help="--delta: PostgreSQL's random_page_cost for the bench database (1.1 suits SSDs)",
+    )
     args = parser.parse_args()
+    if args.delta:
+        delta(args)
+        return
     data = args.data or Path(tempfile.gettempdir()) / (
         f"ecoute-bench-import-{args.contacts}-{args.seed}"
     )

@@ -105,6 +105,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A connection per request costs about 4x the throughput of a kept one (see STYLE.md).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A read replica of the primary (PostgreSQL streaming replication): KPI reads go there
+# (kpis.routers), writes and the rollup refresh to the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # Tests read the primary under this name (no second test database).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["kpis.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache of the overview's panels (kpis.dashboard.cache): per process unless CACHE_URL names a

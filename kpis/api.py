@@ -11,11 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tickets.facts_state import facts_stale
 from tickets.permissions import IsQualityManagerOrIntegration
 
 from . import render
 from .compare import comparable, compare
 from .registry import KPIS
+from .routers import kpi_reads
 from .scope import DIMENSIONS, Scope
 from .serializers import KpiOutputSerializer, KpiQueryInputSerializer
 
@@ -52,6 +54,12 @@ class KpiApi(APIView):
         scope = Scope(
             params["from"], params["to"], params.get("granularity"), tuple(params["by"]), filters
         )
+        with kpi_reads():
+            return self._answer(name, scope, params, filters)
+
+    def _answer(
+        self, name: str, scope: Scope, params: dict[str, Any], filters: dict[str, Any]
+    ) -> Response | HttpResponse:
         kpi = KPIS[name]
         table = kpi(scope)
         if params.get("export"):
@@ -64,6 +72,8 @@ class KpiApi(APIView):
             "filters": filters,
             "time_zone": settings.TIME_ZONE,
             "min_sample": settings.KPI_MIN_SAMPLE,
+            "fcr_window_days": settings.FCR_WINDOW_DAYS,
+            "facts_current": facts_stale() is None,
             **render.as_plain(table),
         }
         other = _compared_scope(scope, params)

@@ -13,13 +13,21 @@ class KpisConfig(AppConfig):
         kpis_discover()
 
         # Keep the per-day rollups exact: every write marks the days it may change.
+        from celery.signals import worker_ready
         from django.db.models import signals as model_signals
 
         from surveys.models import AgentRating, RepeatCause, Response
         from tickets import signals
         from tickets.models import Contact, Ticket
 
+        from . import stored_settings
         from .rollups import marks
+
+        # Say once, as a worker starts, when the stored facts are not those of the settings
+        # (config/wsgi.py does the same for a web process).
+        worker_ready.connect(
+            stored_settings.stored_settings_announce, dispatch_uid="kpis_stored_settings"
+        )
 
         signals.history_changed.connect(marks.history_changed, dispatch_uid="kpis_rollups")
         for model, saving, saved in (

@@ -8,6 +8,8 @@ from django.db.models import Count, Max, Min, Q
 from surveys.models import Response
 from tickets.models import Contact, Direction, Ticket
 
+from .routers import kpi_reads
+
 
 @dataclass(frozen=True)
 class Overview:
@@ -21,6 +23,7 @@ class Overview:
     answers: int
 
 
+@kpi_reads()
 def history_overview() -> Overview:
     contacts = Contact.objects.aggregate(
         n=Count("id"),

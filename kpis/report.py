@@ -18,6 +18,7 @@ from .counting import Ask, tables
 from .queries.base import Table
 from .registry import KPIS
 from .rollups.serving import checks_shared, rollup_total
+from .routers import kpi_reads
 from .scope import Scope
 from .sources import CAUSES, CONTACTS, RATINGS, RESPONSES, TICKETS
 
@@ -67,6 +68,7 @@ def meta_counts(scope: Scope) -> Table:
 
 
 @checks_shared()  # the rollups' state is read once per period
+@kpi_reads()
 def build_report(
     start: date,
     end: date,

@@ -83,6 +83,16 @@ class KpiOutputSerializer(serializers.Serializer):
     min_sample = serializers.IntegerField(
         help_text=_("Figures from fewer answers carry a low_sample flag set to true.")
     )
+    fcr_window_days = serializers.IntegerField(
+        help_text=_("FCR_WINDOW_DAYS: the repeat and re-contact window, in days.")
+    )
+    facts_current = serializers.BooleanField(
+        help_text=_(
+            "False while the stored repeat and re-contact facts were computed with another "
+            "window than fcr_window_days (until manage.py facts_rebuild has run): FCR and "
+            "repeat figures are then those of the stored window."
+        )
+    )
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=serializers.ListField())
     comparison = TableOutputSerializer(

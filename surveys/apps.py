@@ -7,7 +7,9 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
-        from tickets.importing import history_file_register
+        from django.db.models import signals as model_signals
+
+        from tickets.importing import fingerprints_forget, history_file_register
 
         # Listen to what tickets announces (decisions of who is asked, and when).
         from . import receivers  # noqa: F401
@@ -21,6 +23,14 @@ class SurveysConfig(AppConfig):
         # Answers, agents' ratings and repeat causes in a history directory (import_history).
         for history_file in HISTORY_FILES:
             history_file_register(history_file)
+        # A row those files hold, written by anything else: the next import reads them again.
+        from .models import AgentRating, RepeatCause, Response
+
+        for model in (Response, AgentRating, RepeatCause):
+            for signal in (model_signals.post_save, model_signals.post_delete):
+                signal.connect(
+                    fingerprints_forget, sender=model, dispatch_uid=f"surveys_fingerprints_{model}"
+                )
         from tickets.personal_data import personal_data_register
 
         from .personal_data import HOLDERS

@@ -11,8 +11,15 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tickets.importing import Column, FileCounts, Format, HistoryFile, Row, RowError
-from tickets.importing.csv_rows import (
+from tickets.importing import (
+    Column,
+    FileCounts,
+    Format,
+    HistoryFile,
+    PostgresLoader,
+    Row,
+    RowError,
+    Upserted,
     choice,
     free_text,
     optional_id,
@@ -22,7 +29,6 @@ from tickets.importing.csv_rows import (
     time_column,
     whole_number,
 )
-from tickets.importing.postgres import PostgresImport
 from tickets.models import Agent, Contact, Ticket
 from tickets.services import ids_ensure
 
@@ -120,7 +126,7 @@ RESPONSE_COLUMNS = [
 ]  # fmt: skip
 
 
-def responses_load_postgres(table: str, run: PostgresImport) -> FileCounts:
+def responses_load_postgres(table: str, run: PostgresLoader) -> FileCounts:
     condition = "s.{0} IS NOT NULL AND NOT {1}"
     run.reject_where(
         RESPONSES, "contact_id", condition.format("contact_id", _CONTACT_EXISTS), _unknown_contact
@@ -128,7 +134,7 @@ def responses_load_postgres(table: str, run: PostgresImport) -> FileCounts:
     run.reject_where(
         RESPONSES, "ticket_id", condition.format("ticket_id", _TICKET_EXISTS), _unknown_ticket
     )
-    created, updated = run.upsert(
+    upserted = run.upsert(
         Response,
         RESPONSE_COLUMNS,
         f"""
@@ -141,14 +147,15 @@ def responses_load_postgres(table: str, run: PostgresImport) -> FileCounts:
         LEFT JOIN tickets_ticket AS t ON t.external_id = s.ticket_id
         """,
         "external_id",
+        moment="responded_at",
     )
-    return _counts(run, table, "response_id", created, updated)
+    return _counts(run, table, "response_id", upserted)
 
 
-def agent_ratings_load_postgres(table: str, run: PostgresImport) -> FileCounts:
+def agent_ratings_load_postgres(table: str, run: PostgresLoader) -> FileCounts:
     run.reject_where(AGENT_RATINGS, "contact_id", f"NOT {_CONTACT_EXISTS}", _unknown_contact)
     run.entities_ensure(Agent, f"SELECT agent_id AS external_id FROM {table}")
-    created, updated = run.upsert(
+    upserted = run.upsert(
         AgentRating,
         ["contact_id", "agent_id", "score", "rated_at"],
         f"""
@@ -159,13 +166,14 @@ def agent_ratings_load_postgres(table: str, run: PostgresImport) -> FileCounts:
         JOIN tickets_agent AS a ON a.external_id = s.agent_id
         """,
         "contact_id",
+        moment="rated_at",
     )
-    return _counts(run, table, "contact_id", created, updated)
+    return _counts(run, table, "contact_id", upserted)
 
 
-def repeat_reasons_load_postgres(table: str, run: PostgresImport) -> FileCounts:
+def repeat_reasons_load_postgres(table: str, run: PostgresLoader) -> FileCounts:
     run.reject_where(REPEAT_REASONS, "contact_id", f"NOT {_CONTACT_EXISTS}", _unknown_contact)
-    created, updated = run.upsert(
+    upserted = run.upsert(
         RepeatCause,
         ["contact_id", "reporter", "code", "answered_at"],
         f"""
@@ -175,13 +183,15 @@ def repeat_reasons_load_postgres(table: str, run: PostgresImport) -> FileCounts:
         JOIN tickets_contact AS c ON c.external_id = s.contact_id
         """,
         "contact_id, reporter",
+        moment="answered_at",
     )
-    return _counts(run, table, "contact_id", created, updated)
+    return _counts(run, table, "contact_id", upserted)
 
 
-def _counts(run: PostgresImport, table: str, key: str, created: int, updated: int) -> FileCounts:
+def _counts(run: PostgresLoader, table: str, key: str, upserted: Upserted) -> FileCounts:
     [(total,)] = run.execute(f"SELECT count(DISTINCT {key}) FROM {table}")
-    return FileCounts(created, updated, total - created - updated)
+    created, updated = upserted.created, upserted.updated
+    return FileCounts(created, updated, total - created - updated, moments=upserted.moments)
 
 
 # --- Other databases: batches through the ORM ----------------------------------------------------
@@ -211,8 +221,11 @@ def _pks(model, values) -> dict[str, int]:
     return dict(model.objects.filter(external_id__in=wanted).values_list("external_id", "pk"))
 
 
-def _write(model, key: str, rows: dict[Any, dict[str, Any]], counts: FileCounts) -> None:
-    """Create or update `model` rows keyed by `key` (a field, or a tuple of fields)."""
+def _write(
+    model, key: Any, rows: dict[Any, dict[str, Any]], counts: FileCounts, moment: str
+) -> None:
+    """Create or update `model` rows keyed by `key` (a field, or a tuple of fields); the old and
+    new values of `moment` of the rows written go to `counts.moments`."""
     keys = key if isinstance(key, tuple) else (key,)
     lookup = {f"{keys[0]}__in": [k[0] if isinstance(k, tuple) else k for k in rows]}
     existing = {
@@ -227,12 +240,16 @@ def _write(model, key: str, rows: dict[Any, dict[str, Any]], counts: FileCounts)
         if old is None:
             new.append(model(**values))
         elif any(getattr(old, n) != v for n, v in values.items()):
+            if counts.moments is not None:
+                counts.moments.append(getattr(old, moment))
             for n, v in values.items():
                 setattr(old, n, v)
             changed.append(old)
     model.objects.bulk_create(new)
     if changed:
         model.objects.bulk_update(changed, names)
+    if counts.moments is not None:
+        counts.moments += [getattr(o, moment) for o in new + changed]
     counts.add(len(new), len(changed), len(rows) - len(new) - len(changed))
 
 
@@ -252,7 +269,7 @@ def responses_load_generic(batches: Batches, reject: Reject) -> FileCounts:
                 "contact_id": contacts.get(contact), "score": score, "scale_min": low,
                 "scale_max": high, "responded_at": at, "comment": comment or "",
             }  # fmt: skip
-        _write(Response, "external_id", rows, counts)
+        _write(Response, "external_id", rows, counts, "responded_at")
     return counts
 
 
@@ -269,7 +286,7 @@ def agent_ratings_load_generic(batches: Batches, reject: Reject) -> FileCounts:
                 "contact_id": contacts[contact], "agent_id": agents[agent], "score": score,
                 "rated_at": rated_at,
             }  # fmt: skip
-        _write(AgentRating, "contact_id", rows, counts)
+        _write(AgentRating, "contact_id", rows, counts, "rated_at")
     return counts
 
 
@@ -286,7 +303,7 @@ def repeat_reasons_load_generic(batches: Batches, reject: Reject) -> FileCounts:
                 "contact_id": pk, "reporter": Reporter.CUSTOMER.value, "code": code,
                 "answered_at": parse_time(answered_at),
             }  # fmt: skip
-        _write(RepeatCause, ("contact_id", "reporter"), rows, counts)
+        _write(RepeatCause, ("contact_id", "reporter"), rows, counts, "answered_at")
     return counts
 
 

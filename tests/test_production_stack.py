@@ -63,7 +63,7 @@ class Process:
         self.name = name
         self.log = logs / f"{name}.log"
         with self.log.open("wb") as out:
-            self.popen = subprocess.Popen(  # noqa: S603 (our own commands)
+            self.popen = subprocess.Popen(
                 args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip

@@ -255,3 +255,31 @@ class Contact(models.Model):
 
 # Integration tokens live in their own module; imported here so that Django registers the model.
 from .tokens import ApiToken  # noqa: E402, F401
+
+
+class ImportedFile(models.Model):
+    """The last history file imported under each name, by digest: the same export sent again
+    is recognised without reading its rows. Forgotten as soon as the history is written by
+    anything else (tickets.importing.fingerprints)."""
+
+    name = models.CharField(max_length=64, unique=True)
+    digest = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField(default=0)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.digest[:12]}"
+
+
+class FactsState(models.Model):
+    """One row: the window (FCR_WINDOW_DAYS) the stored facts were computed with, and how far a
+    recomputation with another window got (tickets.facts_state)."""
+
+    window_days = models.PositiveIntegerField()
+    # A recomputation under way: its window, and the last customer (primary key) done.
+    rebuild_window_days = models.PositiveIntegerField(null=True)
+    rebuilt_through = models.BigIntegerField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"facts with a window of {self.window_days} days"

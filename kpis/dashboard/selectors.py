@@ -18,6 +18,7 @@ from ..counting import Ask, counts, tables
 from ..queries.base import Table, collapse
 from ..registry import KPIS
 from ..rollups.serving import checks_shared
+from ..routers import kpi_reads
 from ..scope import Scope
 from . import panels
 from .headlines import Headline, drill_of, headline, headline_specs
@@ -54,6 +55,7 @@ def _names() -> dict[str, Callable[[str], str]]:
     }
 
 
+@kpi_reads()
 @checks_shared()
 def headline_figures(scope: Scope) -> tuple[list[Headline], dict[str, Table]]:
     """The headlines, and the monthly tables of their KPIs (the trends), from the same counts:
@@ -78,6 +80,7 @@ def headline_figures(scope: Scope) -> tuple[list[Headline], dict[str, Table]]:
     return out, trends
 
 
+@kpi_reads()
 @checks_shared()  # the rollups' state is read once per period
 def overview_data(scope: Scope) -> Overview:
     """Everything the page shows: the headlines, then the alarms and the panels."""
@@ -88,6 +91,7 @@ def overview_data(scope: Scope) -> Overview:
     return data
 
 
+@kpi_reads()
 @checks_shared()
 def overview_panels(
     scope: Scope, trends: dict[str, Table]

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from tickets.facts_state import facts_stale
 from tickets.models import Agent, Team
 from tickets.permissions import is_quality_manager
 
@@ -48,6 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "data": data,
             "errors": errors,
+            "facts_stale": facts_stale(),
             "form": form,
             "filters": filters,
             "alarms": lambda: computed()[0],

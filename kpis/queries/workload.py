@@ -140,7 +140,7 @@ def _by_channel(scope: Scope) -> Scope:
     return scope if "channel" in scope.by else scope.with_(by=(*scope.by, "channel"))
 
 
-def _with_targets(scope: Scope, groups: Groups) -> Groups:
+def _with_targets(scope: Scope, groups: Groups) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     """Each channel's target, and the waits in whole microseconds (a duration on PostgreSQL)."""
     targets = answer_targets()
     at = [*([scope.granularity] if scope.granularity else []), *scope.by].index("channel")

@@ -4,7 +4,10 @@
   (`RollupState.built_through`) so that an interrupted build resumes; the rollups are served
   only once it has finished, and only in the zone it was built in.
 - `rollups_refresh()`: the days marked dirty by writes (kpis.rollups.marks), and a full rebuild
-  when TIME_ZONE changed since the build.
+  when TIME_ZONE changed since the build, or the facts were recomputed with another window.
+  While the stored facts are not those of FCR_WINDOW_DAYS (tickets.facts_state), it waits:
+  the rollups are not served meanwhile, and `facts_rebuild` rebuilds them all once the facts
+  are current.
 
 Every run of days takes the state row's lock first: two rebuilds of the same day never
 interleave (their DELETE and INSERT would double the day).
@@ -21,6 +24,8 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Min
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+
+from tickets.facts_state import facts_stale, facts_window
 
 from .models import DirtyDay, RollupState
 from .specs import RollupSpec, specs
@@ -40,7 +45,9 @@ def state() -> RollupState | None:
 
 
 def _locked_state() -> RollupState:
-    RollupState.objects.get_or_create(pk=1, defaults={"time_zone": settings.TIME_ZONE})
+    RollupState.objects.get_or_create(
+        pk=1, defaults={"time_zone": settings.TIME_ZONE, "fcr_window_days": facts_window()}
+    )
     return RollupState.objects.select_for_update().get(pk=1)
 
 
@@ -120,16 +127,18 @@ def rollups_rebuild(
     with transaction.atomic():
         current = _locked_state()
         bounds = history_days()
+        window = facts_window()
         same = (
             resume
             and current.status == RollupState.BUILDING
             and current.time_zone == settings.TIME_ZONE
+            and current.fcr_window_days == window
             and current.built_through is not None
             and bounds is not None
             and (current.first_day, current.last_day) == bounds
         )
         if not same:
-            current.time_zone = settings.TIME_ZONE
+            current.time_zone, current.fcr_window_days = settings.TIME_ZONE, window
             current.status = RollupState.BUILDING
             current.first_day, current.last_day = bounds or (None, None)
             current.built_through = None
@@ -203,7 +212,13 @@ def rollups_refresh() -> int:
     current = state()
     if current is None:
         return 0  # never built: everything is served by scanning
-    if current.time_zone != settings.TIME_ZONE or current.status != RollupState.READY:
+    if facts_stale():
+        return 0  # not served until facts_rebuild, which rebuilds them all; the marks stay
+    if (
+        current.time_zone != settings.TIME_ZONE
+        or current.fcr_window_days != settings.FCR_WINDOW_DAYS
+        or current.status != RollupState.READY
+    ):
         return rollups_rebuild()
     with transaction.atomic():
         _locked_state()

@@ -10,8 +10,9 @@ A write marks every local day whose rollups it may change, before and after the 
   that started in [t, t + window], whose repeat fact may change;
 - a ticket: the days it was and is solved on;
 - a survey answer, an agent's rating or a repeat cause: the days it was and is given on.
-Marking more days than needed costs a rebuild, never a wrong figure. The whole-history paths
-(the CSV import) rebuild everything at the end instead.
+Marking more days than needed costs a rebuild, never a wrong figure. A history import marks
+the days of what it wrote and rebuilds them in its transaction; a first load, or a large one,
+rebuilds everything in one pass instead.
 """
 
 from __future__ import annotations
@@ -87,14 +88,18 @@ def history_marks(
         return 0
     days = _around(contacts_at)
     days |= {_day(m) for m in solved_at if m is not None}
-    tickets = {pk for pk in ticket_ids if pk is not None}
-    if tickets:
-        days |= _local_days(Ticket.objects.filter(pk__in=tickets), "solved_at")
-    contacts = list(contact_ids)
-    if contacts:
-        days |= _local_days(Response.objects.filter(contact_id__in=contacts), "responded_at")
+    tickets = sorted({pk for pk in ticket_ids if pk is not None})
+    for chunk in _chunks(tickets):
+        days |= _local_days(Ticket.objects.filter(pk__in=chunk), "solved_at")
+    for chunk in _chunks(sorted(set(contact_ids))):
+        days |= _local_days(Response.objects.filter(contact_id__in=chunk), "responded_at")
     days |= _cause_days(contacts_at)
     return days_mark(days)
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    # SQLite caps a statement's parameters.
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def _cause_days(moments: Iterable[datetime | None]) -> set[date]:
@@ -167,20 +172,29 @@ def history_changed(
     solved_at: Iterable[datetime | None] = (),
     ticket_ids: Iterable[int | None] = (),
     contact_ids: Iterable[int] = (),
+    moments: Iterable[datetime | None] = (),
     answers_at: Iterable[datetime] = (),
+    refresh_now: bool = False,
     **kwargs: Any,
 ) -> None:
-    """Receiver of tickets.signals.history_changed: mark the days, or rebuild everything."""
-    if everything:
-        from .build import rollups_rebuild
+    """Receiver of tickets.signals.history_changed: mark the days, or rebuild everything.
 
+    `moments`: times of answers, ratings or causes written (their days). `refresh_now`: rebuild
+    the dirty days at once, in the caller's transaction (a history import), rather than in the
+    task queued after the commit."""
+    from .build import rollups_rebuild, rollups_refresh
+
+    if everything or (refresh_now and not _watching()):
         # Sent by a history import, inside its transaction: one step reads each table once.
+        # (Never built yet: the import builds them, as a first load does.)
         rollups_rebuild(resume=False, step_days=None)
         return
-    history_marks(contacts_at, solved_at, ticket_ids, contact_ids)
-    answers = list(answers_at)
+    marked = history_marks(contacts_at, solved_at, ticket_ids, contact_ids)
+    answers = [m for m in (*moments, *answers_at) if m is not None]
     if answers and _watching():
-        days_mark({_day(moment) for moment in answers})
+        marked += days_mark({_day(moment) for moment in answers})
+    if refresh_now and marked:
+        rollups_refresh()
 
 
 def zone_changed() -> bool:

@@ -21,11 +21,14 @@ def _segment(model: type[models.Model]) -> models.ForeignKey:
 
 
 class RollupState(models.Model):
-    """One row: in which zone the rollups were built, and how far a full build got."""
+    """One row: the settings the rollups were built with (the zone their days are cut in, the
+    window of the facts they count), and how far a full build got."""
 
     BUILDING, READY = "building", "ready"
 
     time_zone = models.CharField(max_length=64)
+    # FCR_WINDOW_DAYS of the stored facts they were built from (tickets.FactsState).
+    fcr_window_days = models.PositiveIntegerField(null=True)
     status = models.CharField(max_length=16, default=BUILDING)
     first_day = models.DateField(null=True)
     last_day = models.DateField(null=True)

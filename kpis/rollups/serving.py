@@ -5,7 +5,8 @@ The rule: a KPI query is served from the rollups only when
   2. every aggregate it asks is one the table was built from (the same expression), and every
      dimension and filter is one of the table's segments,
   3. a full build has finished (`RollupState.status == ready`) in the zone periods are cut in
-     now (`TIME_ZONE`): the scope's days, whole local days by construction, are its days,
+     now (`TIME_ZONE`): the scope's days, whole local days by construction, are its days, and
+     from facts of the window in force (`FCR_WINDOW_DAYS`),
   4. no day of the period is dirty (a write since the last rebuild may have changed it).
 Otherwise the history is scanned. Either way the counts are the same integers.
 """
@@ -70,10 +71,17 @@ def period_clean(scope: Scope) -> bool:
 
 
 def _period_clean(scope: Scope) -> bool:
-    """Rule 3 and 4, in one query: built and ready in this zone, no dirty day in the period."""
+    """Rule 3 and 4, in one query: built and ready with these settings, no dirty day in the
+    period. Pages and reports read it and then the rollups in one snapshot (kpis.routers), on
+    the replica as on the primary, so the answer holds for the rows they read."""
     dirty = DirtyDay.objects.filter(day__gte=scope.start, day__lte=scope.end)
     return (
-        RollupState.objects.filter(pk=1, status=RollupState.READY, time_zone=settings.TIME_ZONE)
+        RollupState.objects.filter(
+            pk=1,
+            status=RollupState.READY,
+            time_zone=settings.TIME_ZONE,
+            fcr_window_days=settings.FCR_WINDOW_DAYS,
+        )
         .filter(~Exists(dirty))
         .exists()
     )

@@ -211,7 +211,7 @@ def test_a_sync_process_killed_mid_page_loses_and_doubles_nothing(fake_helpdesk,
         "REDIS_URL": "",
     }
     command = [sys.executable, "manage.py", "connector_sync", source.slug]
-    process = subprocess.Popen(command, env=env, cwd=str(_root()))  # noqa: S603
+    process = subprocess.Popen(command, env=env, cwd=str(_root()))
     try:
         assert export.holding.wait(timeout=60), "the sync never reached page c2"
         process.send_signal(signal.SIGKILL)
@@ -222,7 +222,7 @@ def test_a_sync_process_killed_mid_page_loses_and_doubles_nothing(fake_helpdesk,
             process.kill()
     assert Payload.objects.count() == 2  # "" and "c1", each with its cursor
 
-    restarted = subprocess.run(command, env=env, cwd=str(_root()), timeout=120, check=False)  # noqa: S603
+    restarted = subprocess.run(command, env=env, cwd=str(_root()), timeout=120, check=False)
     payloads_process()
 
     assert restarted.returncode == 0

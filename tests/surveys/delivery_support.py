@@ -277,7 +277,7 @@ class Worker:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(  # noqa: S603 (our own argv)
+            self.process = subprocess.Popen(
                 self.args,
                 cwd=ROOT,
                 env=self.env,
@@ -350,8 +350,8 @@ class PrivateRedis:
 
         self.workdir.mkdir(parents=True, exist_ok=True)
         with (self.workdir / "redis.log").open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 (our own argv)
-                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",  # noqa: S607
+            self.process = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
                  "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
@@ -388,7 +388,7 @@ class PrivatePostgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
     def init(self) -> "PrivatePostgres":
-        subprocess.run(  # noqa: S603 (our own argv)
+        subprocess.run(
             [self.bin / "initdb", "-D", self.dir / "data", "-U", "postgres", "-A", "trust",
              "--no-sync", "-E", "UTF8"],
             check=True, capture_output=True, user=self.user, timeout=120,
@@ -399,7 +399,7 @@ class PrivatePostgres:
         import psycopg
 
         with (self.dir / "server.log").open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 (our own argv)
+            self.process = subprocess.Popen(
                 [self.bin / "postgres", "-D", self.dir / "data", "-p", str(self.port),
                  "-k", self.dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
                 stdout=log, stderr=subprocess.STDOUT, user=self.user, start_new_session=True,

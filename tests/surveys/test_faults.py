@@ -259,14 +259,14 @@ def test_an_smtp_server_that_never_replies_does_not_slow_the_answer_page(
 
 def schema_copy(source: str, target: str) -> None:
     """The test database's schema and rows into the private cluster's database."""
-    dump = subprocess.run(  # noqa: S603 (our own argv)
-        ["pg_dump", "--no-owner", "--no-privileges", source],  # noqa: S607
+    dump = subprocess.run(
+        ["pg_dump", "--no-owner", "--no-privileges", source],
         check=True,
         capture_output=True,
         timeout=120,
     )
-    subprocess.run(  # noqa: S603 (our own argv)
-        ["psql", "-q", "-v", "ON_ERROR_STOP=1", target],  # noqa: S607
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", target],
         input=dump.stdout,
         check=True,
         capture_output=True,
@@ -325,7 +325,7 @@ def test_postgres_restarted_during_dispatch_sends_each_invitation_exactly_once(
             worker = Worker(env, worker_log).start()
             began = time.monotonic()
             log = (ARTIFACTS / "faults-postgres-beat.log").open("ab")
-            beat = subprocess.Popen(  # noqa: S603 (our own argv)
+            beat = subprocess.Popen(
                 [sys.executable, str(Path(__file__).with_name("delivery_support.py")), "beat",
                  "--seconds", "120"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

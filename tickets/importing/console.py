@@ -41,7 +41,12 @@ class _Bars:
 
 
 def import_with_console(
-    directory: Path, out: IO[str], *, skip_invalid: bool = False, report: Path | None = None
+    directory: Path,
+    out: IO[str],
+    *,
+    skip_invalid: bool = False,
+    report: Path | None = None,
+    force: bool = False,
 ) -> str:
     """Run the import; returns the summary to print. Raises HistoryImportError on a bad row."""
     started = time.monotonic()
@@ -49,11 +54,11 @@ def import_with_console(
     report_path = (report or default_report_path()) if skip_invalid else None
     try:
         if report_path is None:
-            counts = history_import(directory, progress=bars)
+            counts = history_import(directory, progress=bars, force=force)
         else:
             with report_path.open("w", newline="", encoding="utf-8") as report_file:
                 rejects = Rejects(report_file)
-                counts = history_import(directory, rejects, progress=bars)
+                counts = history_import(directory, rejects, progress=bars, force=force)
     finally:
         bars.close()
     lines = [summary(counts), f"Imported {directory} in {time.monotonic() - started:.1f} s."]

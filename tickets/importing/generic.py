@@ -4,17 +4,14 @@ the same upsert as the REST API (tickets.services), streaming, facts and signals
 
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from pathlib import Path
 
-from django.utils.translation import gettext as _
-
-from ..models import Ticket
+from ..models import Contact, Ticket
 from ..records import ContactRecord, TicketRecord
 from ..services import Written, contacts_write, tickets_write
 from .csv_rows import Format, Row, RowError, RowReader, raw_text
 from .formats import CONTACTS, TICKETS
-from .history import Outcome, Progress, Rejects
 from .registry import HistoryFile
+from .run import ROLLUPS_REBUILD_FROM, ImportRun, Outcome, unknown_ticket
 
 BATCH = 1000
 
@@ -30,27 +27,9 @@ def unknown_reference(fmt: Format, row: Row, column: str, message: str) -> RowEr
     return RowError(fmt.file, row.line, column, message, raw_text(values))
 
 
-class ImportRun:
-    """What every database's import holds: the files to read, where rejects go, the progress."""
-
-    def __init__(
-        self,
-        directory: Path,
-        files: list[HistoryFile | Format],
-        rejects: Rejects,
-        progress: Progress | None,
-    ) -> None:
-        self.directory, self.files, self.rejects, self.progress = (
-            directory,
-            files,
-            rejects,
-            progress,
-        )
-        self.outcome = Outcome()
-
-
 class GenericImport(ImportRun):
     def run(self) -> Outcome:
+        self.outcome.first_load = not (Contact.objects.exists() or Ticket.objects.exists())
         for item in self.files:
             fmt = item if isinstance(item, Format) else item.format
             path = self.directory / fmt.file
@@ -113,7 +92,6 @@ class GenericImport(ImportRun):
         self.outcome.tickets_reopened += written.reopened
         assert self.outcome.customers is not None
         self.outcome.customers |= written.customers
-
-
-def unknown_ticket(external_id: str) -> str:
-    return _("ticket “%(id)s” is neither in tickets.csv nor already known.") % {"id": external_id}
+        # The days to rebuild after a first or large load are all of them: no list needed.
+        if not self.outcome.first_load and self.outcome.written_rows() <= ROLLUPS_REBUILD_FROM:
+            self.outcome.mark(**written.marks)

@@ -4,94 +4,69 @@ The rows are read and checked as they stream from the files, written by the path
 database (PostgreSQL: COPY into staging tables and one set-based upsert per table; others: the
 services' batch upsert), then the derived facts are refreshed once and each signal is sent once,
 with every primary key concerned and source="import".
+
+What follows the writes costs what they changed, not the history's size:
+- an export whose every file is the one imported last is recognised by digest and not read
+  again (tickets.importing.fingerprints); rows sent again unchanged are dropped before any
+  work (PostgreSQL) or left alone (other databases);
+- facts are recomputed for the customers of the written rows only (none on a first load,
+  whose facts are computed whole before the insert);
+- `history_changed` carries the old and new times of what was written, so the rollups rebuild
+  the days those make dirty, within the import's transaction; only a first load, or more than
+  ROLLUPS_REBUILD_FROM rows written, asks for a rebuild of everything in one pass.
 """
 
-import csv
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from .. import signals
-from ..facts import facts_refresh
+from ..facts import facts_computed_whole, facts_refresh
 from ..models import Contact, Ticket
 from .csv_rows import Format, RowError
+from .fingerprints import file_digest, fingerprints_record, unchanged_files
 from .formats import CONTACTS, TICKETS
+from .generic import GenericImport
+from .postgres import PostgresImport
 from .registry import FileCounts, HistoryFile, extra_history_files
+from .run import FULL_REFRESH_FROM, ROLLUPS_REBUILD_FROM, Outcome, Progress, Rejects
+
+__all__ = ["HistoryImportError", "Outcome", "Progress", "Rejects", "history_import"]
 
 SOURCE = "import"
-# Above this many customers touched, one full refresh (set-based) beats refreshing by chunks.
-FULL_REFRESH_FROM = 5_000
 
 
 class HistoryImportError(Exception):
     """The import stopped; nothing of it was written."""
 
 
-@dataclass
-class Outcome:
-    """What the writing path hands back: counts per file, and what to refresh and announce."""
-
-    files: dict[str, FileCounts] = field(default_factory=dict)
-    contacts_created: list[int] = field(default_factory=list)
-    contacts_updated: list[int] = field(default_factory=list)
-    tickets_solved: list[int] = field(default_factory=list)
-    tickets_reopened: list[int] = field(default_factory=list)
-    # Customers whose facts may have changed; None: refresh everything.
-    customers: set[int] | None = field(default_factory=set)
-
-    def counts(self, fmt: Format) -> FileCounts:
-        return self.files.setdefault(fmt.file, FileCounts())
-
-
-class Rejects:
-    """Where bad rows go: stop the import (default), or a CSV report with --skip-invalid."""
-
-    COLUMNS = ("file", "line", "field", "message", "row")
-
-    def __init__(self, report: IO[str] | None = None) -> None:
-        self.report = report
-        self.writer = csv.writer(report) if report is not None else None
-        if self.writer is not None:
-            self.writer.writerow(self.COLUMNS)
-        self.count = 0
-        self.by_file: dict[str, int] = {}
-
-    def __call__(self, error: RowError) -> None:
-        if self.writer is None:
-            raise error
-        self.count += 1
-        self.by_file[error.file] = self.by_file.get(error.file, 0) + 1
-        self.writer.writerow([error.file, error.line, error.field, error.message, error.raw])
-
-
-Progress = Callable[[Format, Path], Callable[[int], None] | None]
-
-
 def history_import(
-    directory: Path, rejects: Rejects | None = None, progress: Progress | None = None
+    directory: Path,
+    rejects: Rejects | None = None,
+    progress: Progress | None = None,
+    *,
+    force: bool = False,
 ) -> dict[str, FileCounts]:
     """Import a history directory; returns created/updated/unchanged/rejected per file.
 
     Raises HistoryImportError (with file, line and field) on the first bad row unless `rejects`
-    keeps a report, in which case bad rows are left out and reported.
+    keeps a report, in which case bad rows are left out and reported. An export identical to
+    the last one imported is not read again, unless `force`.
     """
     rejects = rejects or Rejects()
     files = _files(directory)
+    digests = {_format(f).file: file_digest(directory / _format(f).file) for f in files}
+    if not force and (unchanged := unchanged_files(digests)) is not None:
+        return unchanged
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                from .postgres import PostgresImport
-
-                outcome = PostgresImport(directory, files, rejects, progress).run()
-            else:
-                from .generic import GenericImport
-
-                outcome = GenericImport(directory, files, rejects, progress).run()
+            run = PostgresImport if connection.vendor == "postgresql" else GenericImport
+            outcome = run(directory, files, rejects, progress).run()
+            for name, count in rejects.by_file.items():
+                outcome.files.setdefault(name, FileCounts()).rejected = count
             _refresh_and_announce(outcome)
+            fingerprints_record(digests, outcome.files)
     except RowError as error:
         raise HistoryImportError(str(error)) from error
     except IntegrityError as error:
@@ -101,9 +76,11 @@ def history_import(
             _("The database refused the import (%(error)s); run it again.")
             % {"error": str(error).strip()}
         ) from error
-    for name, count in rejects.by_file.items():
-        outcome.files.setdefault(name, FileCounts()).rejected = count
     return outcome.files
+
+
+def _format(item: HistoryFile | Format) -> Format:
+    return item if isinstance(item, Format) else item.format
 
 
 def _files(directory: Path) -> list[HistoryFile | Format]:
@@ -121,6 +98,8 @@ def _files(directory: Path) -> list[HistoryFile | Format]:
 
 def _refresh_and_announce(outcome: Outcome) -> None:
     customers = outcome.customers
+    if outcome.first_load:
+        facts_computed_whole()  # over every contact there is, with the window in force
     # Nothing written (an import run again): the facts cannot have changed.
     if customers is None or len(customers) > FULL_REFRESH_FROM:
         facts_refresh()
@@ -141,6 +120,22 @@ def _refresh_and_announce(outcome: Outcome) -> None:
         signals.ticket_reopened.send(
             sender=Ticket, ticket_ids=outcome.tickets_reopened, source=SOURCE
         )
-    # Whatever it wrote (answers included), listeners rebuild their derived figures once.
-    if any(c.created or c.updated for c in outcome.files.values()):
+    _history_changed(outcome)
+
+
+def _history_changed(outcome: Outcome) -> None:
+    """Listeners rebuild their derived figures: the days marked, or everything at once."""
+    written = outcome.written_rows()
+    if not written:
+        return
+    everything = (
+        outcome.first_load
+        or written > ROLLUPS_REBUILD_FROM
+        or any(c.moments is None for c in outcome.files.values())
+    )
+    if everything:
         signals.history_changed.send(sender=Outcome, everything=True)
+        return
+    signals.history_changed.send(
+        sender=Outcome, refresh_now=True, moments=outcome.moments(), **outcome.marks
+    )

@@ -14,51 +14,35 @@
    then finds nothing or little to change.
 5. One INSERT ... SELECT ... ON CONFLICT (external_id) DO UPDATE ... WHERE (row) IS DISTINCT FROM
    per table: a row sent again unchanged is not written.
-6. A large load (at least BULK_FROM_ROWS rows, and more than the table holds) goes in
-   with the table's foreign keys and secondary indexes dropped, and both re-created, as
-   pg_catalog defines them, before the import ends: each index is then built by one sort, and
-   each foreign key checked by one join, instead of an index entry and a deferred check (run row
-   by row at COMMIT) per row. All in the import's transaction: a failure leaves the schema too as
-   it was. The tables' primary keys and check constraints stay, and so do their unique
-   constraints unless the load is a plain INSERT into an empty table (step 5 needs them
-   for ON CONFLICT); the re-created ones are then checked as they are built.
+6. A large load goes in with the tables' foreign keys and secondary indexes dropped and
+   re-created after (tickets.importing.loader, the toolkit registered files use too).
 """
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from itertools import chain, groupby
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection
 
-from ..facts import CONTACT_ORDER, PG_COMES_BACK, PG_IS_FOLLOWED, PG_IS_REPEAT, fcr_window
+from ..facts import CONTACT_ORDER, facts_refresh_scoped, window_sql
 from ..models import Agent, Customer, Team
 from .blocks import Block, BlockReader
 from .csv_rows import Format, Row, RowError, raw_text
 from .formats import CONTACTS, TICKETS
-from .generic import ImportRun, unknown_ticket
-from .history import FULL_REFRESH_FROM, Outcome, Progress, Rejects
+from .loader import BULK_FROM_ROWS, PostgresLoader, sql_assign, sql_row, staging_table
 from .registry import HistoryFile
-
-# A load of at least this many rows into a table holding fewer rows than it brings is a bulk
-# load (step 6 above). Below, keeping the indexes costs less than rebuilding them.
-BULK_FROM_ROWS = 50_000
-
-
-def staging_table(fmt: Format) -> str:
-    return "import_" + fmt.file.removesuffix(".csv")
-
-
-def sql_row(alias: str, columns: list[str]) -> str:
-    """`(alias.a, alias.b, ...)`: a row to compare whole."""
-    return "(" + ", ".join(f"{alias}.{c}" for c in columns) + ")"
-
-
-def sql_assign(columns: list[str]) -> str:
-    """`a = EXCLUDED.a, ...`: ON CONFLICT DO UPDATE's SET."""
-    return ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
+from .run import (
+    FULL_REFRESH_FROM,
+    ROLLUPS_REBUILD_FROM,
+    ImportRun,
+    Outcome,
+    Progress,
+    Rejects,
+    unknown_ticket,
+)
 
 
 class PostgresImport(ImportRun):
@@ -75,183 +59,8 @@ class PostgresImport(ImportRun):
         progress: Progress | None,
     ) -> None:
         super().__init__(directory, files, rejects, progress)
-        # Bulk loads: tables whose foreign keys and secondary indexes are dropped, and the
-        # statements that re-create them (unique constraints, indexes, then the foreign keys).
-        self.bulk_tables: set[str] = set()
-        self.bulk_uniques: list[str] = []
-        self.bulk_indexes: list[str] = []
-        self.bulk_constraints: list[str] = []
-        # Rows staged for the registered file being loaded (its loader's upsert is the load).
-        self.loading_rows = 0
-
-    # --- Helpers for this module and for registered files ------------------------------------
-
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall() if cursor.description else cursor.rowcount
-
-    def reject_where(
-        self, fmt: Format, field: str, condition: str, message: Callable[[str], str]
-    ) -> int:
-        """Reject the staged rows of `fmt` matching `condition` (SQL, alias `s`) on `field`."""
-        table = staging_table(fmt)
-        names = ", ".join(fmt.names)
-        rows = self.execute(
-            f"SELECT line, {names} FROM {table} AS s WHERE {condition} ORDER BY line"
-        )
-        at = fmt.index(field)
-        self._reject(
-            table,
-            [
-                RowError(
-                    fmt.file, line, field, message(values[at]), raw_text([v or "" for v in values])
-                )
-                for line, *values in rows
-            ],
-        )
-        return len(rows)
-
-    def entities_ensure(self, model: type[models.Model], external_ids_sql: str) -> None:
-        """Create bare `model` rows for the external ids a query names (column `external_id`)."""
-        fields = [
-            f for f in model._meta.concrete_fields if not f.primary_key and f.name != "external_id"
-        ]
-        columns = ", ".join(f.column for f in fields)
-        marks = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
-        defaults = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
-        table = model._meta.db_table
-        # Known ids are skipped (into an empty table, every id is new); ON CONFLICT stays for
-        # the ids an API call may create meanwhile.
-        known = ""
-        if not self.is_empty(table):
-            known = (
-                f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS e WHERE e.external_id = n.external_id)"
-            )
-        self.execute(
-            f"""
-            INSERT INTO {table} (external_id, {columns})
-            SELECT n.external_id, {marks}
-            FROM (SELECT external_id FROM ({external_ids_sql}) AS named
-                  WHERE external_id IS NOT NULL GROUP BY external_id) AS n
-            {known}
-            ON CONFLICT (external_id) DO NOTHING
-            """,
-            defaults,
-        )
-
-    def is_empty(self, table: str) -> bool:
-        [(empty,)] = self.execute(
-            f"SELECT NOT EXISTS (SELECT 1 FROM {connection.ops.quote_name(table)})"
-        )
-        return empty
-
-    def upsert(
-        self, model: type[models.Model], columns: list[str], select_sql: str, conflict: str
-    ) -> tuple[int, int]:
-        """INSERT the rows `select_sql` gives for `columns` (the model's other fields take their
-        defaults), updating those that conflict on `conflict` and differ; (created, updated)."""
-        table = model._meta.db_table
-        empty = self.is_empty(table)
-        self.bulk_prepare([table], self.loading_rows, plain_insert=empty)
-        rest = [
-            f for f in model._meta.concrete_fields if not f.primary_key and f.column not in columns
-        ]
-        defaults = [f.get_db_prep_save(f.get_default(), connection) for f in rest]
-        all_columns = ", ".join([*columns, *(f.column for f in rest)])
-        marks = "".join(f", %s::{f.db_type(connection)}" for f in rest)
-        if empty:
-            # Nothing to conflict with, and `select_sql` gives each key once (ON CONFLICT DO
-            # UPDATE would refuse it otherwise): a plain INSERT, without the per-row conflict
-            # check.
-            created = self.execute(
-                f"INSERT INTO {table} ({all_columns}) SELECT s.*{marks} FROM ({select_sql}) AS s",
-                defaults,
-            )
-            return created, 0
-        keys = [c.strip() for c in conflict.split(",")]
-        changing = [c for c in columns if c not in keys]
-        [(created, updated)] = self.execute(
-            f"""
-            WITH up AS (
-                INSERT INTO {table} AS t ({all_columns})
-                SELECT s.*{marks} FROM ({select_sql}) AS s({", ".join(columns)})
-                -- A row sent again as it is does not even try: an ON CONFLICT per row costs.
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM {table} AS e
-                    WHERE {sql_row("e", keys)} = {sql_row("s", keys)}
-                      AND {sql_row("e", changing)} IS NOT DISTINCT FROM {sql_row("s", changing)})
-                ON CONFLICT ({conflict}) DO UPDATE SET {sql_assign(changing)}
-                WHERE {sql_row("t", changing)} IS DISTINCT FROM {sql_row("EXCLUDED", changing)}
-                RETURNING t.xmax = 0 AS created
-            )
-            SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up
-            """,
-            defaults,
-        )
-        return created, updated
-
-    def bulk_prepare(self, tables: list[str], rows: int, plain_insert: bool = False) -> None:
-        """Drop the foreign keys and secondary indexes of those `tables` for which loading `rows`
-        is a bulk load; `bulk_restore` puts them back, identical.
-
-        `plain_insert`: the load is a plain INSERT (no ON CONFLICT needs them), so the unique
-        constraints go too. Keeping one up to date costs a random descent of its index per
-        row: three times what building it once costs, for a million text ids.
-        """
-        quote = connection.ops.quote_name
-        bulk = []
-        for table in tables:
-            if table in self.bulk_tables or rows < BULK_FROM_ROWS:
-                continue
-            # Counting stops past `rows`: a large table is not read through.
-            [(existing,)] = self.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {quote(table)} LIMIT %s) AS e", [rows + 1]
-            )
-            if existing < rows:
-                bulk.append(table)
-        if not bulk:
-            return
-        # ALTER TABLE refuses a table with checks still deferred (rows written earlier in the
-        # same transaction): run them now. Django's foreign keys are all initially deferred.
-        self.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        self.execute("SET CONSTRAINTS ALL DEFERRED")
-        # CREATE INDEX sorts in memory up to this, and ADD FOREIGN KEY hashes with work_mem.
-        self.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        for table in bulk:
-            self.bulk_tables.add(table)
-            dropped = "('f', 'u')" if plain_insert else "('f')"
-            constraints = self.execute(
-                "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint"
-                f" WHERE conrelid = %s::regclass AND contype IN {dropped} ORDER BY conname",
-                [quote(table)],
-            )
-            indexes = self.execute(
-                """
-                SELECT ci.relname, pg_get_indexdef(i.indexrelid)
-                FROM pg_index AS i JOIN pg_class AS ci ON ci.oid = i.indexrelid
-                WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary
-                  AND NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.conindid = i.indexrelid
-                                  AND c.conrelid = i.indrelid)
-                ORDER BY ci.relname
-                """,
-                [quote(table)],
-            )
-            for name, kind, definition in constraints:
-                self.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-                add = f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}"
-                (self.bulk_uniques if kind == "u" else self.bulk_constraints).append(add)
-            for name, definition in indexes:
-                self.execute(f"DROP INDEX {quote(name)}")
-                self.bulk_indexes.append(definition)
-
-    def bulk_restore(self) -> None:
-        for sql in self.bulk_uniques + self.bulk_indexes + self.bulk_constraints:
-            self.execute(sql)
-        self.bulk_uniques.clear()
-        self.bulk_indexes.clear()
-        self.bulk_constraints.clear()
-        self.bulk_tables.clear()
+        self.loader = PostgresLoader(rejects)
+        self.execute = self.loader.execute
 
     # --- The run -----------------------------------------------------------------------------
 
@@ -266,7 +75,7 @@ class PostgresImport(ImportRun):
         for item in self.files:
             self._stage(item if isinstance(item, Format) else item.format)
 
-        self.reject_where(
+        self.loader.reject_where(
             CONTACTS,
             "ticket_id",
             "s.ticket_id IS NOT NULL"
@@ -274,21 +83,26 @@ class PostgresImport(ImportRun):
             " AND NOT EXISTS (SELECT 1 FROM tickets_ticket AS t WHERE t.external_id = s.ticket_id)",
             unknown_ticket,
         )
-        self.entities_ensure(
+        self.loader.entities_ensure(
             Customer,
             # UNION ALL and GROUP BY hash; a UNION would sort by text, in the collation's order.
             "SELECT customer_id AS external_id FROM import_tickets"
             " UNION ALL SELECT customer_id FROM import_contacts",
         )
-        self.entities_ensure(Team, "SELECT team AS external_id FROM import_contacts")
-        self.entities_ensure(Agent, "SELECT agent_id AS external_id FROM import_contacts")
+        self.loader.entities_ensure(Team, "SELECT team AS external_id FROM import_contacts")
+        self.loader.entities_ensure(Agent, "SELECT agent_id AS external_id FROM import_contacts")
         self._agents_teams()
-        for model in (Customer, Team, Agent):
-            self.execute(f"ANALYZE {model._meta.db_table}")
+        [(staged,)] = self.execute(
+            "SELECT (SELECT count(*) FROM import_tickets) + (SELECT count(*) FROM import_contacts)"
+        )
+        if staged >= BULK_FROM_ROWS:  # the rows joined next may be mostly new entities
+            for model in (Customer, Team, Agent):
+                self.execute(f"ANALYZE {model._meta.db_table}")
         [(self.history_was_empty,)] = self.execute(
             "SELECT NOT EXISTS (SELECT 1 FROM tickets_contact)"
             " AND NOT EXISTS (SELECT 1 FROM tickets_ticket)"
         )
+        self.outcome.first_load = self.history_was_empty
         self._resolve()
         self._unchanged_drop()
         self._facts()
@@ -299,27 +113,30 @@ class PostgresImport(ImportRun):
         )
         # Both before either insert: each table has a foreign key to the other.
         empty = self.history_was_empty
-        self.bulk_prepare(["tickets_ticket"], tickets, plain_insert=empty)
-        self.bulk_prepare(["tickets_contact"], contacts, plain_insert=empty)
+        self.loader.bulk_prepare(["tickets_ticket"], tickets, plain_insert=empty)
+        self.loader.bulk_prepare(["tickets_contact"], contacts, plain_insert=empty)
         if self.history_was_empty:
             self._tickets_insert()
             self._contacts_insert()
         else:
             self._tickets_upsert()
             self._contacts_upsert()
-        # Fresh statistics for what follows (answers joined to contacts, the facts refresh,
-        # the first KPI queries): autovacuum would get there, but only after the import.
-        self.execute("ANALYZE tickets_ticket")
-        self.execute("ANALYZE tickets_contact")
-        self._touched_customers()
+        # Fresh statistics for what follows a large load (answers joined to contacts, the facts
+        # refresh, the first KPI queries): autovacuum would get there, but only after the
+        # import. A small one changes them little, and sampling costs a second at a million.
+        if tickets + contacts >= BULK_FROM_ROWS or empty:
+            self.execute("ANALYZE tickets_ticket")
+            self.execute("ANALYZE tickets_contact")
+        self._facts_refresh()
+        self._marks()
         for item in self.files:
             if isinstance(item, HistoryFile):
                 table = staging_table(item.format)
-                [(self.loading_rows,)] = self.execute(f"SELECT count(*) FROM {table}")
-                counts = item.load_postgres(table, self)
-                self.loading_rows = 0
+                [(self.loader.loading_rows,)] = self.execute(f"SELECT count(*) FROM {table}")
+                counts = item.load_postgres(table, self.loader)
+                self.loader.loading_rows = 0
                 self.outcome.files[item.format.file] = counts
-        self.bulk_restore()
+        self.loader.bulk_restore()
         # ON COMMIT DROP is enough on its own, but the import may run inside a longer
         # transaction (tests, a caller's atomic block): leave no table behind for the next one.
         staged = [staging_table(i if isinstance(i, Format) else i.format) for i in self.files]
@@ -401,13 +218,7 @@ class PostgresImport(ImportRun):
                 field, message = problem
                 raw = raw_text([v or "" for v in values])
                 errors.append(RowError(fmt.file, line, field, message, raw))
-        self._reject(table, errors)
-
-    def _reject(self, table: str, errors: list[RowError]) -> None:
-        for error in errors:
-            self.rejects(error)
-        if errors:
-            self.execute(f"DELETE FROM {table} WHERE line = ANY(%s)", [[e.line for e in errors]])
+        self.loader.reject_rows(table, errors)
 
     def _agents_teams(self) -> None:
         # An agent learns its team from the first contact naming both (as tickets.services).
@@ -453,6 +264,8 @@ class PostgresImport(ImportRun):
             SELECT COALESCE(c.id, nextval(%(contacts)s::regclass))
                        AS id,
                    c.id IS NULL AS new, c.customer_id AS old_customer_id,
+                   c.started_at AS old_started_at, c.ticket_id AS old_ticket_id,
+                   c.reason AS old_reason,
                    s.contact_id AS external_id,
                    COALESCE(it.id, (SELECT t.id FROM tickets_ticket AS t
                                     WHERE t.external_id = s.ticket_id)) AS ticket_id,
@@ -520,7 +333,8 @@ class PostgresImport(ImportRun):
     def _facts(self) -> None:
         """tickets.facts' definitions, over the inbound contacts as they will be after the import:
         the imported ones and the known ones of the same customers."""
-        window = {"window": fcr_window()}
+        rule = window_sql("postgresql")
+        window = {"window": rule.param()}
         self.execute(
             """
             CREATE TEMPORARY TABLE import_inbound ON COMMIT DROP AS
@@ -528,10 +342,13 @@ class PostgresImport(ImportRun):
             FROM import_contact_rows WHERE direction = 'inbound'
             UNION ALL
             SELECT c.id, c.ticket_id, c.customer_id, c.reason, c.started_at, c.external_id
-            FROM tickets_contact AS c
+            -- Each customer's contacts by its index: with a few thousand customers who come
+            -- back often, the planner would rather read every contact (a second at a million).
+            FROM (SELECT customer_id FROM import_contact_rows
+                  UNION SELECT customer_id FROM import_ticket_rows) AS cu
+            CROSS JOIN LATERAL (SELECT * FROM tickets_contact AS c
+                                WHERE c.customer_id = cu.customer_id OFFSET 0) AS c
             WHERE c.direction = 'inbound'
-              AND c.customer_id IN (SELECT customer_id FROM import_contact_rows
-                                    UNION SELECT customer_id FROM import_ticket_rows)
               AND NOT EXISTS (SELECT 1 FROM import_contact_rows AS i WHERE i.id = c.id)
             """
         )
@@ -546,7 +363,7 @@ class PostgresImport(ImportRun):
                 FROM import_inbound
                 WINDOW w AS (PARTITION BY customer_id, reason ORDER BY {CONTACT_ORDER})
             )
-            SELECT id, prev_id, {PG_IS_REPEAT} AS rep, {PG_IS_FOLLOWED} AS fol
+            SELECT id, prev_id, {rule.is_repeat()} AS rep, {rule.is_followed()} AS fol
             FROM ordered
             """,
             window,
@@ -571,7 +388,7 @@ class PostgresImport(ImportRun):
             WHERE t.solved_at IS NOT NULL
               AND EXISTS (SELECT 1 FROM import_inbound AS c
                           WHERE c.customer_id = t.customer_id AND c.reason = t.reason
-                            AND {PG_COMES_BACK})
+                            AND {rule.comes_back()})
             """,
             window,
         )
@@ -663,31 +480,98 @@ class PostgresImport(ImportRun):
         )
         self.outcome.contacts_created, self.outcome.contacts_updated = created, updated
 
-    def _touched_customers(self) -> None:
-        """Customers whose facts may change: those of every written ticket and contact.
+    def _marks(self) -> None:
+        """The old and new values of the written rows, for the rollups' dirty days; none after
+        a first or large load (the rollups are then rebuilt whole)."""
+        written = sum(self.outcome.counts(f).created + self.outcome.counts(f).updated
+                      for f in (TICKETS, CONTACTS))  # fmt: skip
+        if self.history_was_empty or not written or written > ROLLUPS_REBUILD_FROM:
+            return
+        [(contacts_at, old_at, ticket_ids, updated)] = self.execute(
+            """
+            SELECT COALESCE(array_agg(started_at), '{}'),
+                   COALESCE(array_agg(old_started_at) FILTER (WHERE NOT new), '{}'),
+                   COALESCE(array_agg(DISTINCT ticket_id) FILTER (WHERE ticket_id IS NOT NULL)
+                            || array_agg(DISTINCT old_ticket_id)
+                                   FILTER (WHERE old_ticket_id IS NOT NULL), '{}'),
+                   COALESCE(array_agg(id) FILTER (WHERE NOT new), '{}')
+            FROM import_contact_rows
+            """
+        )
+        [(solved_at,)] = self.execute(
+            """
+            SELECT COALESCE(array_agg(solved_at) FILTER (WHERE solved_at IS NOT NULL), '{}')
+                   || COALESCE(array_agg(old_solved_at) FILTER (WHERE old_solved_at IS NOT NULL),
+                               '{}')
+            FROM import_ticket_rows
+            """
+        )
+        self.outcome.mark(
+            contacts_at=contacts_at + old_at,
+            ticket_ids=ticket_ids,
+            contact_ids=updated,
+            solved_at=solved_at,
+        )
 
-        None of them when the history was empty before: the facts computed before inserting saw
-        every contact there is, so they are exact and a refresh would only read them again.
+    def _facts_refresh(self) -> None:
+        """Recompute the facts the written rows may change, and only those.
+
+        None when the history was empty before: the facts computed before inserting saw every
+        contact there is. Past FULL_REFRESH_FROM customers, one refresh of everything
+        (set-based) is left to `history_import` (a load that large computed its rows' facts
+        before inserting them: little changes).
         """
         outcome = self.outcome
+        outcome.customers = set()
         if self.history_was_empty or not (
             outcome.contacts_created
             or outcome.contacts_updated
             or outcome.counts(TICKETS).created
             or outcome.counts(TICKETS).updated
         ):
-            outcome.customers = set()
             return
-        rows = self.execute(
+        [(customers,)] = self.execute(
             """
-            SELECT id FROM (
-                SELECT customer_id AS id FROM import_contact_rows
-                UNION SELECT old_customer_id FROM import_contact_rows
-                UNION SELECT customer_id FROM import_ticket_rows
-                UNION SELECT old_customer_id FROM import_ticket_rows
-            ) AS touched WHERE id IS NOT NULL LIMIT %s
+            SELECT count(*) FROM (
+                SELECT customer_id FROM import_contact_rows
+                UNION SELECT customer_id FROM import_ticket_rows LIMIT %s
+            ) AS touched
             """,
             [FULL_REFRESH_FROM + 1],
         )
-        ids = {r[0] for r in rows}
-        outcome.customers = None if len(ids) > FULL_REFRESH_FROM else ids
+        if customers > FULL_REFRESH_FROM:
+            outcome.customers = None
+            return
+        rule = window_sql("postgresql")
+        # The (customer, reason) partitions the written contacts were and are in, and the
+        # tickets whose facts they may change: their own, the written ones, and those of the
+        # same customer and reason solved within a window before one of them.
+        self.execute(
+            """
+            CREATE TEMPORARY TABLE import_fact_pairs ON COMMIT DROP AS
+            SELECT customer_id, reason FROM import_contact_rows
+            UNION SELECT old_customer_id, old_reason FROM import_contact_rows WHERE NOT new
+            """
+        )
+        self.execute(
+            f"""
+            CREATE TEMPORARY TABLE import_fact_tickets ON COMMIT DROP AS
+            SELECT id FROM import_ticket_rows
+            UNION SELECT ticket_id FROM import_contact_rows WHERE ticket_id IS NOT NULL
+            UNION SELECT old_ticket_id FROM import_contact_rows WHERE old_ticket_id IS NOT NULL
+            UNION SELECT t.id
+            FROM (SELECT customer_id, reason, started_at FROM import_contact_rows
+                  UNION ALL SELECT old_customer_id, old_reason, old_started_at
+                  FROM import_contact_rows WHERE NOT new) AS c
+            JOIN tickets_ticket AS t ON t.customer_id = c.customer_id AND t.reason = c.reason
+            WHERE t.solved_at IS NOT NULL AND {rule.comes_back()}
+            """,
+            {"window": rule.param()},
+        )
+        self.execute("ANALYZE import_fact_pairs")
+        self.execute("ANALYZE import_fact_tickets")
+        facts_refresh_scoped(
+            "SELECT customer_id, reason FROM import_fact_pairs",
+            "SELECT id FROM import_fact_tickets",
+        )
+        self.execute("DROP TABLE import_fact_pairs, import_fact_tickets")

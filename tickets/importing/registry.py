@@ -8,13 +8,11 @@ same transaction.
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from .csv_rows import Format, Row, RowError
-
-if TYPE_CHECKING:
-    from .postgres import PostgresImport
+from .loader import PostgresLoader
 
 
 @dataclass
@@ -23,6 +21,9 @@ class FileCounts:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    # The old and new times (answered, rated...) of the rows written: their local days' rollups
+    # may change, and are rebuilt after the import. None: too many to list (rebuild them all).
+    moments: list[datetime] | None = field(default_factory=list, compare=False, repr=False)
 
     def add(self, created: int = 0, updated: int = 0, unchanged: int = 0) -> None:
         self.created += created
@@ -30,9 +31,9 @@ class FileCounts:
         self.unchanged += unchanged
 
 
-# (staging table holding the checked rows, the import) -> counts. Rows whose references do not
-# resolve go to `PostgresImport.reject_where`.
-PostgresLoader = Callable[[str, "PostgresImport"], FileCounts]
+# (staging table holding the checked rows, the loader toolkit) -> counts. Rows whose references
+# do not resolve go to `PostgresLoader.reject_where`.
+PostgresLoad = Callable[[str, PostgresLoader], FileCounts]
 # (batches of checked rows, reject(error)) -> counts.
 GenericLoader = Callable[[Iterator[list[Row]], Callable[[RowError], None]], FileCounts]
 
@@ -40,7 +41,7 @@ GenericLoader = Callable[[Iterator[list[Row]], Callable[[RowError], None]], File
 @dataclass(frozen=True)
 class HistoryFile:
     format: Format
-    load_postgres: PostgresLoader
+    load_postgres: PostgresLoad
     load_generic: GenericLoader
 
 

@@ -25,13 +25,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--report", type=Path, help=gettext_lazy("Where --skip-invalid writes its report.")
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help=gettext_lazy(
+                "Read every row even when the files are the ones imported last (by digest)."
+            ),
+        )
 
-    def handle(self, directory: Path, skip_invalid: bool, report: Path | None, **options):
+    def handle(
+        self, directory: Path, skip_invalid: bool, report: Path | None, force: bool, **options
+    ):
         if report and not skip_invalid:
             raise CommandError(_("--report goes with --skip-invalid."))
         out = getattr(self.stdout, "_out", self.stdout)
         try:
-            summary = import_with_console(directory, out, skip_invalid=skip_invalid, report=report)
+            summary = import_with_console(
+                directory, out, skip_invalid=skip_invalid, report=report, force=force
+            )
         except HistoryImportError as exc:
             nothing = _("Nothing was imported.")
             raise CommandError(f"{exc}\n{nothing}") from exc
