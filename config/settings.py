@@ -177,6 +177,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Domain ---------------------------------------------------------------------------------
+# What history may hold (tickets.bounds): times within a window around now, and handle times
+# short enough that a day's rollup of one channel and team cannot overflow its 4-byte sum.
+HISTORY_MAX_AGE_DAYS = env.int("HISTORY_MAX_AGE_DAYS", default=7305)  # 20 years
+HISTORY_MAX_FUTURE_SECONDS = env.int("HISTORY_MAX_FUTURE_SECONDS", default=86400)
+HISTORY_MAX_HANDLE_SECONDS = env.int("HISTORY_MAX_HANDLE_SECONDS", default=86400)
 # A repeat contact comes back within this many days (DESIGN.md, "KPI definitions").
 FCR_WINDOW_DAYS = env.int("FCR_WINDOW_DAYS", default=7)
 KPI_MIN_SAMPLE = env.int("KPI_MIN_SAMPLE", default=30)
