@@ -7,8 +7,10 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from tickets.permissions import IsQualityManagerOrIntegration
@@ -16,7 +18,7 @@ from tickets.permissions import IsQualityManagerOrIntegration
 from . import render
 from .compare import FIGURES, compare
 from .queries import KPIS
-from .scope import DIMENSIONS, Scope
+from .scope import DIMENSIONS, Scope, ScopeError
 from .serializers import KpiOutputSerializer, KpiQueryInputSerializer
 
 KPI_DESCRIPTION = """One KPI for a period, cut by period and dimensions, every figure with its n.
@@ -49,12 +51,18 @@ class KpiApi(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         filters = {d: params[d] for d in DIMENSIONS if params.get(d)}
-        scope = Scope(
-            params["from"], params["to"], params.get("granularity"), tuple(params["by"]), filters
-        )
-        table = KPIS[name](scope)
-        if params.get("export"):
-            return _download(name, table, params["export"])
+        try:
+            scope = Scope(
+                params["from"], params["to"], params.get("granularity"), tuple(params["by"]),
+                filters, max_points=settings.KPI_MAX_POINTS,
+            )  # fmt: skip
+            table = KPIS[name](scope)
+            if params.get("export"):
+                return _download(name, table, params["export"])
+            other = _compared_scope(scope, params)
+            compared = compare(name, other, scope) if other and name in FIGURES else None
+        except ScopeError as exc:  # too many rows asked for
+            raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [str(exc)]}) from None
         data: dict[str, Any] = {
             "kpi": name,
             "period": {"from": scope.start.isoformat(), "to": scope.end.isoformat()},
@@ -65,9 +73,8 @@ class KpiApi(APIView):
             "min_sample": settings.KPI_MIN_SAMPLE,
             **render.as_plain(table),
         }
-        other = _compared_scope(scope, params)
-        if other is not None and name in FIGURES:
-            data["comparison"] = render.as_plain(compare(name, other, scope))
+        if compared is not None:
+            data["comparison"] = render.as_plain(compared)
         return Response(data)
 
 

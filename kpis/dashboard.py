@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pygal
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -216,21 +217,28 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     segment = request.GET.get("by") if request.GET.get("by") in ("channel", "team") else "channel"
     filters = {name: request.GET[name] for name in ("channel", "team") if request.GET.get(name)}
     error = None
+    limit = settings.KPI_MAX_POINTS
     try:
         scope = Scope.parse(
             request.GET.get("from") or start.isoformat(),
             request.GET.get("to") or end.isoformat(),
             filters=filters,
+            max_points=limit,
         )
     except ScopeError as exc:
         error = str(exc)
-        scope = Scope(start, end, filters=filters)
-    data = dashboard_data(scope, segment)
-    charts = [
-        trend_chart(h.label, data.trends[h.key], h.unit)
-        for h in data.headlines
-        if h.key in ("nps", "csat", "fcr", "repeat")
-    ]
+        scope = Scope(start, end, filters=filters, max_points=limit)
+    data, charts = None, []
+    try:
+        data = dashboard_data(scope, segment)
+    except ScopeError as exc:  # more segments than a page may show
+        error = str(exc)
+    else:
+        charts = [
+            trend_chart(h.label, data.trends[h.key], h.unit)
+            for h in data.headlines
+            if h.key in ("nps", "csat", "fcr", "repeat")
+        ]
     return render(
         request,
         "kpis/dashboard.html",
