@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
+
+from guard.parsers import JSONParser
 
 from .permissions import IsIntegrationOrStaff
 from .serializers import (
@@ -70,10 +71,17 @@ def batch_validate(data: Any, serializer_class: type[serializers.Serializer]) ->
     errors = [
         _error(index, None if field == api_settings.NON_FIELD_ERRORS_KEY else field, message)
         for index, item_errors in sorted(pairs)
-        for field, messages in item_errors.items()
+        for field, messages in _by_field(item_errors)
         for message in messages
     ]
     raise BatchInvalid(errors)
+
+
+def _by_field(item_errors: Any) -> Any:
+    # An item that is no object at all (`[null]`) has a list of messages, not one per field.
+    if isinstance(item_errors, dict):
+        return item_errors.items()
+    return [(api_settings.NON_FIELD_ERRORS_KEY, item_errors)]
 
 
 def _error(index: int | None, field: str | None, message: str) -> dict[str, Any]:
