@@ -3,6 +3,7 @@
 A bad value fails at start-up rather than at the first request that needs it.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -105,6 +106,19 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # The project's own stylesheet (no CDN); apps keep theirs in <app>/static/.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# Django's checks, with failed logins counted (guard.logins): a client that failed too often
+# is refused whatever the password, until its window ends.
+AUTHENTICATION_BACKENDS = ["guard.logins.LimitedModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -112,6 +126,24 @@ LOGOUT_REDIRECT_URL = "login"
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker, tasks run eagerly in-process: the embedded default needs no Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default=""))
+
+# --- Cache: abuse limits' counters (guard.limits) -------------------------------------------
+# Redis, shared by every web process, when there is one; this process's memory otherwise (the
+# embedded default: each process then counts for itself).
+_REDIS_CACHE = env.str("REDIS_URL", default="") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _REDIS_CACHE,
+        "KEY_PREFIX": "ecoute",
+        # A Redis that stops answering must not hold a request: the limits then fail open.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    if _REDIS_CACHE
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
@@ -170,6 +202,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only, and a body nested too deep is a 400 like any other bad body.
     "DEFAULT_PARSER_CLASSES": ["guard.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["guard.throttles.ApiRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
@@ -182,6 +215,30 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Abuse limits (guard.limits): "<count>/<period>", the period in s, m, h or d ------------
+_RATE = r"\d+/\d*[smhd]"
+
+
+def _rate(name: str, default: str) -> str:
+    value = env.str(name, default=default)
+    if not re.fullmatch(_RATE, value):
+        raise environ.ImproperlyConfigured(f"{name}={value!r} is not a rate such as 10/15m.")
+    return value
+
+
+RATE_LIMIT_LOGIN_PER_ADDRESS = _rate("RATE_LIMIT_LOGIN_PER_ADDRESS", "30/15m")
+RATE_LIMIT_LOGIN_PER_ACCOUNT = _rate("RATE_LIMIT_LOGIN_PER_ACCOUNT", "10/15m")
+RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS = _rate("RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS", "10/h")
+RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT = _rate("RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT", "3/h")
+RATE_LIMIT_API_AUTH_PER_ADDRESS = _rate("RATE_LIMIT_API_AUTH_PER_ADDRESS", "30/5m")
+RATE_LIMIT_API_AUTH_PER_TOKEN = _rate("RATE_LIMIT_API_AUTH_PER_TOKEN", "10/5m")
+RATE_LIMIT_SURVEY_LINKS_PER_ADDRESS = _rate("RATE_LIMIT_SURVEY_LINKS_PER_ADDRESS", "30/10m")
+API_RATE_LIMIT = _rate("API_RATE_LIMIT", "1200/m")
+# Behind one reverse proxy that appends the client's address to this header (e.g.
+# X-Forwarded-For): the limits count that address, not the proxy's.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+RATELIMIT_IP_META_KEY = "guard.limits.client_address"
 
 # --- Domain ---------------------------------------------------------------------------------
 # What history may hold (tickets.bounds): times within a window around now, and handle times

@@ -14,6 +14,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from tickets.permissions import IsQualityManagerOrIntegration
+from tickets.tokens import TokenScope
 
 from . import render
 from .compare import FIGURES, compare
@@ -31,6 +32,7 @@ KPIs: """ + ", ".join(sorted(KPIS))
 
 class KpiApi(APIView):
     permission_classes = [IsQualityManagerOrIntegration]
+    token_scope = TokenScope.KPI_READ
 
     @extend_schema(
         parameters=[

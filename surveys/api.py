@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from tickets.models import Agent, Contact
 from tickets.permissions import IsAgentOrIntegration, is_integration
+from tickets.tokens import TokenScope
 
 from .models import RepeatCauseCode
 from .services import AnswerError, NotYourContact, agent_rating_record
@@ -39,6 +40,8 @@ class AgentScoreApi(APIView):
     """An agent scores a contact they handled; an integration scores on behalf of its agent."""
 
     permission_classes = [IsAgentOrIntegration]
+    # Agents' scores are history too: import_history reads them from agent_ratings.csv.
+    token_scope = TokenScope.HISTORY_WRITE
 
     @extend_schema(
         request=AgentScoreInputSerializer,

@@ -34,6 +34,7 @@ from .serializers import (
     ticket_record,
 )
 from .services import UpsertResult, contacts_upsert, tickets_upsert
+from .tokens import TokenScope
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,7 @@ def _upsert_schema(
 
 class _HistoryUpsertApi(APIView):
     permission_classes = [IsIntegrationOrStaff]
+    token_scope = TokenScope.HISTORY_WRITE
     parser_classes = [JSONParser]
 
     def handle_exception(self, exc: Exception) -> Response:

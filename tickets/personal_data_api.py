@@ -12,12 +12,14 @@ from rest_framework.views import APIView
 from .models import Customer
 from .permissions import IsIntegrationOrStaff
 from .personal_data import customer_erase, customer_export
+from .tokens import TokenScope
 
 _UNKNOWN = OpenApiResponse(description="No customer has this id.")
 
 
 class CustomerPersonalDataApi(APIView):
     permission_classes = [IsIntegrationOrStaff]
+    token_scope = TokenScope.PERSONAL_DATA
 
     @staticmethod
     def customer(external_id: str) -> Customer:

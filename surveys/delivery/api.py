@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from surveys.models import Delivery, Invitation, InvitationStatus
 from tickets.permissions import IsIntegrationOrStaff
+from tickets.tokens import TokenScope
 
 from .links import LinkUnavailable, invitation_link_issue
 
@@ -42,6 +43,7 @@ def _link_response(invitation: Invitation) -> Response:
 
 class InvitationLinkApi(APIView):
     permission_classes = [IsIntegrationOrStaff]
+    token_scope = TokenScope.SURVEY_LINKS
 
     @extend_schema(
         operation_id="invitation_link",
@@ -54,6 +56,7 @@ class InvitationLinkApi(APIView):
 
 class TicketInvitationLinkApi(APIView):
     permission_classes = [IsIntegrationOrStaff]
+    token_scope = TokenScope.SURVEY_LINKS
 
     @extend_schema(
         operation_id="ticket_invitation_link",
