@@ -6,13 +6,14 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from guard.api_schema import RETRY_AFTER, error_responses
 from tickets.permissions import IsQualityManagerOrIntegration
 from tickets.tokens import TokenScope
 
@@ -30,6 +31,16 @@ A ratio whose denominator is empty is null. Periods are cut in the service's tim
 KPIs: """ + ", ".join(sorted(KPIS))
 
 
+def _day_parameter(name: str, example: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        OpenApiTypes.DATE,
+        required=True,
+        description=f"{description} Days from HISTORY_MAX_AGE_DAYS ago to a year ahead.",
+        examples=[OpenApiExample(example, value=example)],
+    )
+
+
 class KpiApi(APIView):
     permission_classes = [IsQualityManagerOrIntegration]
     token_scope = TokenScope.KPI_READ
@@ -38,11 +49,15 @@ class KpiApi(APIView):
         parameters=[
             KpiQueryInputSerializer,
             OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(KPIS)),
+            _day_parameter("from", "2024-03-01", "First day of the period, included."),
+            _day_parameter("to", "2024-03-31", "Last day of the period, included."),
+            RETRY_AFTER,
         ],
         responses={
             200: KpiOutputSerializer,
             (200, "text/csv"): OpenApiTypes.STR,
             (200, render.XLSX_TYPE): OpenApiTypes.BINARY,
+            **error_responses(404),
         },
         description=KPI_DESCRIPTION,
     )

@@ -3,11 +3,19 @@
 from datetime import date
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .queries import KPIS
 from .scope import DIMENSIONS, GRANULARITIES, day_problem
+
+# Dimensions, comma-separated: what validate_by takes, as a pattern the schema shows.
+_ITEM = rf"\s*(?:{'|'.join(DIMENSIONS)})?\s*"
+_DIMENSION_LIST = RegexValidator(
+    rf"^{_ITEM}(?:,{_ITEM})*$",
+    _("Give dimensions, comma-separated: channel, team, agent, reason, priority."),
+)
 
 
 def _day_in_bounds(day: date) -> None:
@@ -33,6 +41,7 @@ class KpiQueryInputSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        validators=[_DIMENSION_LIST],
         help_text=_(
             "Dimensions to cut by, comma-separated: channel, team, agent, reason, priority."
         ),
@@ -48,11 +57,14 @@ class KpiQueryInputSerializer(serializers.Serializer):
         fields["from"] = fields.pop("from_")
         for name in DIMENSIONS:
             fields[name] = serializers.CharField(
-                required=False, help_text=_("Only these values (comma-separated).")
+                required=False,
+                allow_blank=True,
+                help_text=_("Only these values (comma-separated)."),
             )
         for name in DIMENSIONS:
             fields[f"compare_{name}"] = serializers.CharField(
                 required=False,
+                allow_blank=True,
                 help_text=_("Compare with this segment instead (same period unless compare_from)."),
             )
         return fields

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from guard.api_schema import RETRY_AFTER, error_responses
 from guard.parsers import JSONParser
 
 from .permissions import IsIntegrationOrStaff
@@ -117,15 +118,19 @@ def _upsert_schema(
         responses={
             201: UpsertResultOutputSerializer,
             200: UpsertResultOutputSerializer,
-            400: ErrorsOutputSerializer,
+            **error_responses(415, bad_request=ErrorsOutputSerializer),
         },
+        parameters=[RETRY_AFTER],
         description=(
             f"Create or update {noun} by external id. The body is one object or a list of up to "
             f"{MAX_BATCH:,}. Sending the same thing twice changes nothing. Unknown customers, "
             "agents, teams and tickets are created. Times must carry a zone (Z or +hh:mm). "
             "Nothing is written when any item is invalid; each error names the item's index and "
-            "the field. 201 when something was created, 200 otherwise. Integrations (API token) "
-            "and staff only."
+            "the field. Times must lie within the history's window (HISTORY_MAX_AGE_DAYS back, "
+            "HISTORY_MAX_FUTURE_SECONDS ahead of now), which the schema cannot express: a time "
+            "out of it is a 400 naming the field. 201 when something was created, 200 "
+            "otherwise. Integrations (an API token with the history:write scope) and staff "
+            "only."
         ),
         examples=[
             OpenApiExample("One", value=example, request_only=True),

@@ -52,6 +52,13 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 class StrictCharField(serializers.CharField):
+    """Text as sent: not trimmed either, as the CSV import does not trim (an id is what the
+    helpdesk calls it), and as the schema's `minLength` says."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
@@ -86,7 +93,7 @@ class StrictChoiceField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
-class _StrictSerializer(serializers.Serializer):
+class StrictSerializer(serializers.Serializer):
     # Refuses fields it does not know: a misspelt optional field would otherwise be lost.
 
     def to_internal_value(self, data: Any) -> Any:
@@ -97,7 +104,7 @@ class _StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class ContactInputSerializer(_StrictSerializer):
+class ContactInputSerializer(StrictSerializer):
     """One contact, named like contacts.csv; optional customer_* details update the customer."""
 
     contact_id = StrictCharField(**_ID, help_text=_("The contact's id in the helpdesk."))
@@ -155,7 +162,7 @@ class ContactInputSerializer(_StrictSerializer):
         return attrs
 
 
-class TicketInputSerializer(_StrictSerializer):
+class TicketInputSerializer(StrictSerializer):
     """One ticket, named like tickets.csv."""
 
     ticket_id = StrictCharField(**_ID, help_text=_("The ticket's id in the helpdesk."))

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from guard.api_schema import RETRY_AFTER, error_responses
 from surveys.models import Delivery, Invitation, InvitationStatus
 from tickets.permissions import IsIntegrationOrStaff
 from tickets.tokens import TokenScope
@@ -47,7 +48,8 @@ class InvitationLinkApi(APIView):
 
     @extend_schema(
         operation_id="invitation_link",
-        responses=LinkOutputSerializer,
+        responses={200: LinkOutputSerializer, **error_responses(404, 409)},
+        parameters=[RETRY_AFTER],
         summary="Fetch an invitation's survey link",
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -60,14 +62,22 @@ class TicketInvitationLinkApi(APIView):
 
     @extend_schema(
         operation_id="ticket_invitation_link",
-        parameters=[OpenApiParameter("ticket", str, required=True, description="external id")],
-        responses=LinkOutputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "ticket",
+                {"type": "string", "minLength": 1},
+                required=True,
+                description="The ticket's external id.",
+            ),
+            RETRY_AFTER,
+        ],
+        responses={200: LinkOutputSerializer, **error_responses(404, 409)},
         summary="Fetch the survey link of a ticket's open link invitation",
     )
     def get(self, request: Request) -> Response:
         ticket = request.query_params.get("ticket", "")
         if not ticket:
-            raise exceptions.ValidationError({"ticket": _("Give the ticket's external id.")})
+            raise exceptions.ValidationError({"ticket": [_("Give the ticket's external id.")]})
         invitation = (
             Invitation.objects.filter(
                 ticket__external_id=ticket,
