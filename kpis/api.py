@@ -18,8 +18,8 @@ from tickets.permissions import IsQualityManagerOrIntegration
 from tickets.tokens import TokenScope
 
 from . import render
-from .compare import FIGURES, compare
-from .queries import KPIS
+from .compare import comparable, compare
+from .registry import KPIS
 from .scope import DIMENSIONS, Scope, ScopeError
 from .serializers import KpiOutputSerializer, KpiQueryInputSerializer
 
@@ -68,16 +68,17 @@ class KpiApi(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         filters = {d: params[d] for d in DIMENSIONS if params.get(d)}
+        kpi = KPIS[name]
         try:
             scope = Scope(
                 params["from"], params["to"], params.get("granularity"), tuple(params["by"]),
                 filters, max_points=settings.KPI_MAX_POINTS,
             )  # fmt: skip
-            table = KPIS[name](scope)
+            table = kpi(scope)
             if params.get("export"):
                 return _download(name, table, params["export"])
             other = _compared_scope(scope, params)
-            compared = compare(name, other, scope) if other and name in FIGURES else None
+            compared = compare(kpi, other, scope) if other and comparable(kpi) else None
         except ScopeError as exc:  # too many rows asked for
             raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [str(exc)]}) from None
         data: dict[str, Any] = {

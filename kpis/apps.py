@@ -7,6 +7,11 @@ class KpisConfig(AppConfig):
     verbose_name = _("KPIs")
 
     def ready(self) -> None:
+        from .registry import kpis_discover
+
+        # Every module of kpis.queries registers the KPIs it declares.
+        kpis_discover()
+
         # Keep the per-day rollups exact: every write marks the days it may change.
         from django.db.models import signals as model_signals
 

@@ -7,7 +7,6 @@ by a test); `dashboard` is the view. Charts are SVG drawn by pygal on the server
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -20,31 +19,20 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tickets.models import Channel, Team
 from tickets.permissions import is_quality_manager
 
+from .counting import Ask, counts
+from .definition import Figure, Kpi, figure_label
 from .queries.base import collapse, low_sample
-from .queries.repeat import AGGREGATES as REPEAT_AGGREGATES
-from .queries.repeat import repeat, repeat_counts
-from .queries.resolution import FCR_AGGREGATES, fcr, fcr_counts
-from .queries.satisfaction import AGGREGATES as SATISFACTION_AGGREGATES
-from .queries.satisfaction import satisfaction, satisfaction_counts
-from .queries.workload import PHONE_AGGREGATES, phone_counts
+from .registry import KPIS
 from .rollups.serving import checks_shared
 from .scope import Scope, ScopeError, previous_period, zone
-from .stats import (
-    Change,
-    mean_change,
-    mean_interval,
-    nps_change,
-    nps_interval,
-    proportion_change,
-    wilson_interval,
-)
+from .stats import Change
 
-Counts = dict[str, int]
+# The KPIs whose figures the segment table shows, each figure with its sample.
+SEGMENT_KPIS = ("satisfaction", "fcr", "repeat")
 
 
 @dataclass(frozen=True)
@@ -54,76 +42,19 @@ class Headline:
     value: float | None
     n: int
     interval: tuple[float, float] | None
-    change: Change
+    change: Change | None
     unit: str = "%"
+    precision: int = 1
+    good: int = 0
 
     @property
     def low_sample(self) -> bool:
         return low_sample(self.n)
 
-
-@dataclass(frozen=True)
-class _Spec:
-    key: str
-    label: Any
-    counts: Callable[[Scope], list[tuple[tuple[Any, ...], Counts]]]
-    aggregates: dict[str, Any]
-    value: Callable[[Counts], float | None]
-    n: str
-    interval: Callable[[Counts], tuple[float, float] | None]
-    change: Callable[[Counts, Counts], Change]
-    unit: str = "%"
-
-
-def _share_spec(
-    key: str, label: Any, counts: Callable, aggregates: dict[str, Any], part: str, whole: str
-) -> _Spec:
-    """A headline that is a share of a count: its CI is Wilson's, its change a z-test."""
-    return _Spec(
-        key, label, counts, aggregates,
-        lambda c: 100 * c[part] / c[whole] if c[whole] else None,
-        whole,
-        lambda c: wilson_interval(c[part], c[whole]),
-        lambda a, b: proportion_change(a[part], a[whole], b[part], b[whole]),
-    )  # fmt: skip
-
-
-SPECS = [
-    _Spec(
-        "nps", gettext_lazy("NPS"), satisfaction_counts, SATISFACTION_AGGREGATES,
-        lambda c: 100 * (c["promoters"] - c["detractors"]) / c["nps_n"] if c["nps_n"] else None,
-        "nps_n", lambda c: nps_interval(c["promoters"], c["detractors"], c["nps_n"]),
-        lambda a, b: nps_change(
-            a["promoters"], a["detractors"], a["nps_n"], b["promoters"], b["detractors"], b["nps_n"]
-        ),
-        unit="",
-    ),
-    _share_spec(
-        "csat", gettext_lazy("CSAT"), satisfaction_counts, SATISFACTION_AGGREGATES,
-        "csat_good", "csat_n",
-    ),
-    _Spec(
-        "ces", gettext_lazy("CES (1-7)"), satisfaction_counts, SATISFACTION_AGGREGATES,
-        lambda c: c["ces_sum"] / c["ces_n"] if c["ces_n"] else None, "ces_n",
-        lambda c: mean_interval(c["ces_sum"], c["ces_squares"], c["ces_n"]),
-        lambda a, b: mean_change(
-            a["ces_sum"], a["ces_squares"], a["ces_n"], b["ces_sum"], b["ces_squares"], b["ces_n"]
-        ),
-        unit="",
-    ),
-    _share_spec(
-        "fcr", gettext_lazy("First contact resolution"), fcr_counts, FCR_AGGREGATES,
-        "fcr", "solved_with_inbound",
-    ),
-    _share_spec(
-        "repeat", gettext_lazy("Repeat-contact rate"), repeat_counts, REPEAT_AGGREGATES,
-        "followed_7d", "inbound_contacts",
-    ),
-    _share_spec(
-        "answer", gettext_lazy("Phone answer rate"), phone_counts, PHONE_AGGREGATES,
-        "answered", "offered",
-    ),
-]  # fmt: skip
+    @property
+    def direction(self) -> str | None:
+        """better, worse or unchanged against the previous period (None without a test)."""
+        return None if self.change is None else self.change.direction(self.good)
 
 
 @dataclass
@@ -135,48 +66,73 @@ class Dashboard:
     segments: list[dict[str, Any]] = field(default_factory=list)
 
 
+def headline_figures() -> list[tuple[Kpi, Figure]]:
+    """Every registered KPI's headline figures, in the registry's order."""
+    return [(kpi, f) for kpi in KPIS.values() for f in kpi.figures if f.headline]
+
+
 @checks_shared()  # the rollups' state is read once per period
 def dashboard_data(scope: Scope, segment: str = "channel") -> Dashboard:
     """Headlines with their change from the previous period of the same length, monthly
-    trends, and satisfaction, FCR and repeat rate by `segment` (channel or team)."""
+    trends, and satisfaction, FCR and repeat rate by `segment` (channel or team).
+
+    Figures are every registered KPI's headline figures (kpis.definition.Figure.headline),
+    counted together (kpis.counting): one query per table of the history and period."""
     length = (scope.end - scope.start).days + 1
     previous = scope.with_(
         start=scope.start - timedelta(days=length), end=scope.start - timedelta(days=1)
     )
     monthly = scope.with_(granularity="month", by=())
-    overall_previous = previous.with_(granularity=None, by=())
+    cut = scope.with_(granularity=None, by=(segment,))
+    figures = headline_figures()
+    headline_kpis = list(dict.fromkeys(kpi for kpi, _figure in figures))
+    segment_kpis = [KPIS[name] for name in SEGMENT_KPIS]
+    asks = [
+        *(Ask(kpi, monthly) for kpi in headline_kpis),
+        *(Ask(kpi, previous.with_(granularity=None, by=())) for kpi in headline_kpis),
+        *(Ask(kpi, cut) for kpi in segment_kpis),
+    ]
+    counted = counts(asks)
+    width = len(headline_kpis)
+    months = dict(zip(headline_kpis, counted[:width], strict=True))
+    before = dict(zip(headline_kpis, counted[width : 2 * width], strict=True))
     data = Dashboard(scope=scope, previous=previous)
-    fetched: dict[Any, tuple[list, list]] = {}
-    for spec in SPECS:
-        if spec.counts not in fetched:  # NPS, CSAT and CES share one query per period
-            fetched[spec.counts] = (spec.counts(monthly), spec.counts(overall_previous))
-        groups, before = fetched[spec.counts]
-        now = collapse(groups, (), scope, spec.aggregates)[0][1]
+    for kpi, figure in figures:
+        groups = months[kpi] or []
+        names = list(groups[0][1]) if groups else []
+        now = collapse(groups, (), scope, names)[0][1]
+        old = (before[kpi] or [((), {})])[0][1]
+        column = kpi.column(figure.column)
         data.headlines.append(
             Headline(
-                key=spec.key,
-                label=str(spec.label),
-                value=spec.value(now),
-                n=now[spec.n],
-                interval=spec.interval(now),
-                change=spec.change(before[0][1], now),
-                unit=spec.unit,
+                key=figure.key,
+                label=str(figure_label(kpi, figure)),
+                value=kpi.value(figure, now),
+                n=now[figure.n],
+                interval=kpi.interval(figure, now),
+                change=figure.test(old, now) if figure.test else None,
+                unit="%" if column.unit == "percent" else "",
+                precision=column.precision,
+                good=column.good,
             )
         )
-        data.trends[spec.key] = [(key[0], spec.value(c), c[spec.n]) for key, c in groups]
-    cut = scope.with_(granularity=None, by=(segment,))
-    column = "team" if segment == "team" else "channel"
-    rows: dict[str, dict[str, Any]] = {}
-    for table, fields in [
-        (satisfaction(cut), ["nps", "nps_n", "csat_pct", "csat_n"]),
-        (fcr(cut), ["fcr_pct", "solved_with_inbound"]),
-        (repeat(cut), ["repeat_rate_pct", "inbound_contacts"]),
-    ]:
-        for record in table.records():
-            row = rows.setdefault(record[column], {"segment": record[column]})
-            row.update({name: record[name] for name in fields})
-    data.segments = [rows[key] for key in sorted(rows)]
+        data.trends[figure.key] = [(key[0], kpi.value(figure, c), c[figure.n]) for key, c in groups]
+    data.segments = _segments(segment_kpis, counted[2 * width :], cut, segment)
     return data
+
+
+def _segments(kpis: list[Kpi], counted: list, cut: Scope, segment: str) -> list[dict[str, Any]]:
+    """One row per segment: each KPI's headline figures with their n and small-sample flag."""
+    rows: dict[str, dict[str, Any]] = {}
+    for kpi, groups in zip(kpis, counted, strict=True):
+        for key, c in groups:
+            row = rows.setdefault(key[0], {"segment": key[0]})
+            for figure in kpi.figures:
+                if figure.headline:
+                    row[figure.key] = kpi.value(figure, c)
+                    row[f"{figure.key}_n"] = c[figure.n]
+                    row[f"{figure.key}_low_sample"] = low_sample(c[figure.n])
+    return [rows[key] for key in sorted(rows)]
 
 
 def trend_chart(title: str, points: list[tuple[date, float | None, int]], unit: str) -> SafeString:

@@ -7,7 +7,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .queries import KPIS
+from .registry import KPIS
 from .scope import DIMENSIONS, GRANULARITIES, day_problem
 
 # Dimensions, comma-separated: what validate_by takes, as a pattern the schema shows.

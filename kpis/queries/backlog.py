@@ -7,26 +7,28 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Ticket
+from ..columns import count
+from ..definition import Kpi, Part, Section
+from ..registry import kpi_register
+from ..sources import TICKETS
 
-from ..scope import Scope
-from .base import Table, build_table, grouped
-from .resolution import DIMENSIONS
-
-# (column, lower bound included, upper bound excluded) of a ticket's age.
+# (column, its label, lower bound included, upper bound excluded) of a ticket's age.
 AGE_BUCKETS = [
-    ("age_lt_1d", timedelta(0), timedelta(days=1)),
-    ("age_1_3d", timedelta(days=1), timedelta(days=3)),
-    ("age_3_7d", timedelta(days=3), timedelta(days=7)),
-    ("age_7_30d", timedelta(days=7), timedelta(days=30)),
-    ("age_gt_30d", timedelta(days=30), None),
+    ("age_lt_1d", _("Open less than a day"), timedelta(0), timedelta(days=1)),
+    ("age_1_3d", _("Open 1 to 3 days"), timedelta(days=1), timedelta(days=3)),
+    ("age_3_7d", _("Open 3 to 7 days"), timedelta(days=3), timedelta(days=7)),
+    ("age_7_30d", _("Open 7 to 30 days"), timedelta(days=7), timedelta(days=30)),
+    ("age_gt_30d", _("Open more than 30 days"), timedelta(days=30), None),
 ]
 
 
-def _aggregates(now: datetime) -> dict[str, Any]:
+def _aggregates(now: datetime | None = None) -> dict[str, Any]:
+    """Open tickets, and how long they have been waiting at `now` (default: the present)."""
+    now = now or timezone.now()
     aggregates: dict[str, Any] = {"open_tickets": Count("id")}
-    for name, low, high in AGE_BUCKETS:
+    for name, _label, low, high in AGE_BUCKETS:
         # Older than `low` means created at or before now - low.
         condition = Q(created_at__lte=now - low)
         if high is not None:
@@ -35,20 +37,17 @@ def _aggregates(now: datetime) -> dict[str, Any]:
     return aggregates
 
 
-def backlog(scope: Scope, now: datetime | None = None) -> Table:
-    """Open tickets created in the period, with how long they have been waiting (at `now`)."""
-    now = now or timezone.now()
-    groups = grouped(
-        Ticket.objects.filter(solved_at__isnull=True),
-        scope,
-        date_field="created_at",
-        dimensions=DIMENSIONS,
-        aggregates=_aggregates(now),
+backlog = kpi_register(
+    Kpi(
+        name="backlog",
+        label=_("Backlog"),
+        description=_("Open tickets created in the period, by how long they have waited."),
+        subject="backlog",
+        parts=(Part(TICKETS, _aggregates, where=Q(solved_at__isnull=True)),),
+        columns=(
+            count("open_tickets", _("Open tickets")),
+            *(count(name, label) for name, label, _low, _high in AGE_BUCKETS),
+        ),
+        sections=(Section("backlog_by_creation_month", "month", ("month", "open_tickets")),),
     )
-    names = [name for name, _low, _high in AGE_BUCKETS]
-    return build_table(
-        scope,
-        groups,
-        ["open_tickets", *names],
-        lambda c: [c["open_tickets"], *(c[n] for n in names)],
-    )
+)

@@ -9,7 +9,7 @@ equal the reference to the last bit of a double.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -94,8 +94,9 @@ def grouped(
     fixed: Sequence[str] = (),
     complete: Mapping[str, Iterable[Any]] | None = None,
     keep_unknown: bool = False,
-    rollup: tuple[str, str] | None = None,
-) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
+    presence: str | None = None,
+    rollup: str | None = None,
+) -> Groups:
     """Exact counts per group of the scope: [(key values, {aggregate: int}), ...], sorted.
 
     `dimensions` maps each dimension to the field path (or expression) it is read from; `fixed`
@@ -104,18 +105,19 @@ def grouped(
     coarser ones, see `collapse`). Periods are filled with zero counts, and so
     are the values listed in `complete` (e.g. every cause code), for each group seen.
 
-    `rollup` = (table, presence column) names the per-day rollup holding the same counts
-    (kpis.rollups): the rows are read from it instead when the rule in kpis.rollups.serving
-    allows, `presence` being the column that says a scanned group would have had rows.
+    `presence` names the aggregate counting the rows a group is about: a group where it is 0
+    is left out, as if the rows had been filtered before grouping. `rollup` names the per-day
+    rollup holding the same counts (kpis.rollups): the rows are read from it instead when the
+    rule in kpis.rollups.serving allows.
     """
     tz = zone()
     dims = [d for d in scope.by if d not in fixed] + list(fixed)
-    if rollup is not None:
+    if rollup is not None and presence is not None:
         from ..rollups.serving import rollup_rows, servable
 
-        spec = servable(rollup[0], scope, dims, aggregates)
+        spec = servable(rollup, scope, dims, aggregates)
         if spec is not None:
-            rows = rollup_rows(spec, scope, dims, aggregates, rollup[1], keep_unknown)
+            rows = rollup_rows(spec, scope, dims, aggregates, presence, keep_unknown)
             return _filled(rows, scope, dims, aggregates, fixed, complete, tz)
     queryset = queryset.filter(
         **{f"{date_field}__gte": scope.since, f"{date_field}__lt": scope.until}
@@ -151,9 +153,14 @@ def grouped(
         .annotate(**aggregates)
         .order_by()
     )
+    if presence is not None:
+        raw = raw.filter(**{f"{presence}__gt": 0})  # HAVING: a group of no row of its own
     if scope.max_points is not None:  # one group more than allowed is enough to refuse
         raw = raw[: scope.max_points + 1]
     return _filled(raw, scope, dims, aggregates, fixed, complete, tz)
+
+
+Groups = list[tuple[tuple[Any, ...], dict[str, int]]]
 
 
 def _filled(
@@ -284,18 +291,3 @@ def _sort_key(key: tuple[Any, ...], numeric: list[bool]) -> tuple[Any, ...]:
         else:
             out.append((0, str(value)))
     return tuple(out)
-
-
-Figures = Callable[[dict[str, int]], list[Any]]
-
-
-def build_table(
-    scope: Scope,
-    groups: list[tuple[tuple[Any, ...], dict[str, int]]],
-    columns: Sequence[str],
-    figures: Figures,
-    fixed: Sequence[str] = (),
-) -> Table:
-    keys = key_columns(scope, fixed)
-    rows = [[*key, *figures(counts)] for key, counts in groups]
-    return Table(columns=[*keys, *columns], rows=rows, keys=len(keys))

@@ -9,17 +9,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.utils.translation import gettext_lazy as _
 
-from surveys.models import Resolution, Response
+from surveys.models import Resolution
 
-from ..scope import Scope
-from ..stats import wilson_interval
-from .base import Table, build_table, grouped, low_sample, pct
-from .satisfaction import AGGREGATES, COLUMNS, DIMENSIONS, figures
+from ..columns import count, flag, share, share_figure, wilson_columns
+from ..definition import UP, Column, Kpi, Part
+from ..registry import kpi_register
+from ..sources import RESPONSES
+from .base import pct
+from .satisfaction import AGGREGATES, COLUMNS, FIGURES
 from .workload import answer_targets
 
 
@@ -58,41 +63,54 @@ def _answer_target() -> Case:
     )
 
 
-def _by(key: str, expression: Any, queryset: Any, scope: Scope) -> Table:
-    groups = grouped(
-        queryset,
-        scope,
-        date_field="responded_at",
-        dimensions={**DIMENSIONS, key: expression},
-        aggregates=AGGREGATES,
-        fixed=(key,),
-    )
-    return build_table(scope, groups, COLUMNS, figures, fixed=(key,))
+ON_TICKET = Q(ticket__isnull=False)
+ON_INBOUND = Q(contact__isnull=False, contact__direction="inbound")
 
 
-def satisfaction_by_exchanges(scope: Scope) -> Table:
-    """Scores by the number of inbound contacts of the answer's ticket."""
-    return _by("exchanges", _exchanges(), Response.objects.filter(ticket__isnull=False), scope)
-
-
-def satisfaction_by_repeat(scope: Scope) -> Table:
-    """Scores after a repeat contact beside scores after a first contact."""
-    return _by(
-        "repeat",
-        _repeat(),
-        Response.objects.filter(contact__isnull=False, contact__direction="inbound"),
-        scope,
+def _driver(
+    name: str, label: Any, description: Any, key: str, expression: Callable[[], Any], where: Q
+) -> Kpi:
+    """Satisfaction with one more key, computed per answer (the expression built per query)."""
+    return kpi_register(
+        Kpi(
+            name=name,
+            label=label,
+            description=description,
+            subject="drivers",
+            parts=(Part(RESPONSES, AGGREGATES, where=where, dimensions={key: expression}),),
+            columns=COLUMNS,
+            figures=tuple(replace(f, headline=False) for f in FIGURES),
+            fixed=(key,),
+        )
     )
 
 
-def satisfaction_by_answer_target(scope: Scope) -> Table:
-    """Scores by whether the contact was answered within its channel's target."""
-    return _by(
-        "answer_target",
-        _answer_target(),
-        Response.objects.filter(contact__isnull=False, contact__direction="inbound"),
-        scope,
-    )
+satisfaction_by_exchanges = _driver(
+    "satisfaction_by_exchanges",
+    _("Satisfaction by exchanges"),
+    _("Scores by the number of inbound contacts on the answer's ticket (1, 2, 3, 4+)."),
+    "exchanges",
+    _exchanges,
+    ON_TICKET,
+)
+
+satisfaction_by_repeat = _driver(
+    "satisfaction_by_repeat",
+    _("Satisfaction after a repeat contact"),
+    _("Scores after a repeat contact beside scores after a first contact."),
+    "repeat",
+    _repeat,
+    ON_INBOUND,
+)
+
+satisfaction_by_answer_target = _driver(
+    "satisfaction_by_answer_target",
+    _("Satisfaction by answer target"),
+    _("Scores by whether the contact was answered within its channel's target."),
+    "answer_target",
+    _answer_target,
+    ON_INBOUND,
+)
 
 
 DECLARED = ~Q(resolved="")
@@ -109,41 +127,56 @@ RESOLUTION_AGGREGATES = {
     "agree": Count("id", filter=MEASURED & ((SAYS_YES & FCR) | (~SAYS_YES & ~FCR))),
 }
 
-RESOLUTION_COLUMNS = [
-    "declared_n", "declared_resolved_pct", "measured_n", "declared_resolved_on_measured_pct",
-    "measured_fcr_pct", "gap_pct", "agreement_pct", "declared_ci_low", "declared_ci_high",
-    "low_sample",
-]  # fmt: skip
 
-
-def resolution_figures(c: dict[str, int]) -> list[Any]:
+def _gap(c: dict[str, int]) -> float | None:
     said = pct(c["measured_yes"], c["measured_n"])
     measured = pct(c["measured_fcr"], c["measured_n"])
-    ci = wilson_interval(c["declared_yes"], c["declared_n"]) or (None, None)
-    return [
-        c["declared_n"],
-        pct(c["declared_yes"], c["declared_n"]),
-        c["measured_n"],
-        said,
-        measured,
-        None if said is None or measured is None else said - measured,
-        pct(c["agree"], c["measured_n"]),
-        *ci,
-        low_sample(c["declared_n"]),
-    ]
+    return None if said is None or measured is None else said - measured
 
 
-def declared_resolution(scope: Scope) -> Table:
-    """Resolution as customers declare it beside FCR measured on the same (solved) tickets.
+DECLARED_LABEL = _("Declared resolved")
 
-    `partly` counts as not resolved. Each answer counts once: a ticket answered twice weighs
-    twice, as each answer is one customer's say.
-    """
-    groups = grouped(
-        Response.objects.all(),
-        scope,
-        date_field="responded_at",
-        dimensions=DIMENSIONS,
-        aggregates=RESOLUTION_AGGREGATES,
+declared_resolution = kpi_register(
+    Kpi(
+        name="declared_resolution",
+        label=_("Declared resolution"),
+        description=_(
+            "Resolution as customers declare it beside FCR measured on the same solved tickets "
+            "(partly counts as not resolved; each answer counts once)."
+        ),
+        subject="resolution",
+        parts=(Part(RESPONSES, RESOLUTION_AGGREGATES),),
+        columns=(
+            count("declared_n", _("Answers saying whether it was resolved")),
+            share(
+                "declared_resolved_pct",
+                _("Declared resolved (%)"),
+                "declared_yes",
+                "declared_n",
+                good=UP,
+            ),
+            count("measured_n", _("Of them, on solved tickets")),
+            share(
+                "declared_resolved_on_measured_pct",
+                _("Declared resolved, solved tickets (%)"),
+                "measured_yes",
+                "measured_n",
+            ),
+            share(
+                "measured_fcr_pct",
+                _("Measured FCR, same tickets (%)"),
+                "measured_fcr",
+                "measured_n",
+            ),
+            Column("gap_pct", _("Declared minus measured (points of %)"), "points", 1, _gap),
+            share("agreement_pct", _("Declared and measured agree (%)"), "agree", "measured_n"),
+            *wilson_columns("declared", DECLARED_LABEL, "declared_yes", "declared_n"),
+            flag("low_sample", DECLARED_LABEL, "declared_n"),
+        ),
+        figures=(
+            share_figure(
+                "declared", "declared_resolved_pct", "declared_yes", "declared_n", "declared"
+            ),
+        ),
     )
-    return build_table(scope, groups, RESOLUTION_COLUMNS, resolution_figures)
+)

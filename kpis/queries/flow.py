@@ -9,37 +9,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
+from ..columns import count
+from ..definition import COUNT, FLAG, Column, Kpi, Part
+from ..registry import kpi_register
 from ..scope import Scope, next_period, period_of, previous_period
-from .base import Table, grouped, key_columns, order_keys, ratio
-from .repeat import CONTACT_DIMENSIONS, inbound_contacts
+from ..sources import CONTACTS
+from .base import Table, key_columns, order_keys, ratio
+from .repeat import AGGREGATES
 
 ROLLING = 3
 TREND_PERIODS = 6
 
-COLUMNS = ["inbound_contacts", "rolling_3_sum", "rolling_3_mean", "projected", "is_projection"]
 
-
-def incoming(scope: Scope) -> Table:
+def _incoming(kpi: Kpi, scope: Scope) -> Table:
     """Inbound contacts per period (monthly unless asked), rolling sum and mean, projection."""
     granularity = scope.granularity or "month"
     first = period_of(scope.start, granularity)
     start = first
-    for _ in range(ROLLING - 1):  # the rolling view of the first periods needs earlier ones
+    for _step in range(ROLLING - 1):  # the rolling view of the first periods needs earlier ones
         start = previous_period(start, granularity)
     wide = scope.with_(start=start, granularity=granularity)
-    groups = grouped(
-        inbound_contacts(),
-        wide,
-        date_field="started_at",
-        dimensions=CONTACT_DIMENSIONS,
-        aggregates={"inbound_contacts": Count("id")},
-    )
+    groups = kpi.counts(wide)
     series: dict[tuple[Any, ...], list[tuple[Any, int]]] = {}
     for key, counts in groups:  # groups are in period order
         series.setdefault(key[1:], []).append((key[0], counts["inbound_contacts"]))
 
+    width = len(kpi.columns)
     rows: list[list[Any]] = []
     projections: list[list[Any]] = []
     for segment, points in series.items():
@@ -56,10 +53,12 @@ def incoming(scope: Scope) -> Table:
                 [next_period(last, granularity), *segment, None, None, None, _trend(recent), True]
             )
     # Rows by period then segment, as every other KPI; projections after the observed periods.
-    by_key = {tuple(r[: -len(COLUMNS)]): r for r in rows}
+    by_key = {tuple(r[:-width]): r for r in rows}
     rows = [by_key[k] for k in order_keys(by_key, wide)]
     keys = key_columns(wide)
-    return Table(columns=[*keys, *COLUMNS], rows=rows + projections, keys=len(keys))
+    return Table(
+        columns=[*keys, *(c.name for c in kpi.columns)], rows=rows + projections, keys=len(keys)
+    )
 
 
 def _trend(values: list[int]) -> float | None:
@@ -77,3 +76,32 @@ def _trend(values: list[int]) -> float | None:
     # value at x = n: (Sy + slope (n n - Sx)) / n, kept as one division.
     projected = (sy * slope_den + slope_num * (n * n - sx)) / (n * slope_den)
     return max(projected, 0.0)
+
+
+incoming = kpi_register(
+    Kpi(
+        name="incoming",
+        label=_("Incoming flow"),
+        description=_(
+            "Inbound contacts per period, their 3-period rolling sum and mean, and the next "
+            "period projected by a least-squares line through the last 6."
+        ),
+        subject="flow",
+        parts=(
+            Part(
+                CONTACTS,
+                {"inbound_contacts": AGGREGATES["inbound_contacts"]},
+                presence="inbound_contacts",
+                rollup=True,
+            ),
+        ),
+        columns=(
+            count("inbound_contacts", _("Inbound contacts")),
+            count("rolling_3_sum", _("Inbound contacts, last 3 periods")),
+            Column("rolling_3_mean", _("Inbound contacts, 3-period mean"), COUNT, 1),
+            Column("projected", _("Projected inbound contacts"), COUNT, 0),
+            Column("is_projection", _("Projection"), FLAG),
+        ),
+        compute=_incoming,
+    )
+)

@@ -1,30 +1,22 @@
 """Perception gap: how satisfied agents think customers were, beside what customers said.
 
 Per agent (or team): the share of the agent's own ratings that are 4-5 and their mean, beside
-the CSAT answers on contacts the agent handled. Two grouped queries, joined by group.
+the CSAT answers on contacts the agent handled. Two parts (agents' ratings, customers'
+answers), joined by group.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
 
-from surveys.models import AgentRating, Response, SurveyKind
-
+from ..columns import count, flag, mean, share, wilson_columns
+from ..definition import SCORE, UP, Column, Kpi, Part, Section
+from ..registry import kpi_register
 from ..scope import Scope
-from ..stats import wilson_interval
-from .base import Table, build_table, grouped, low_sample, order_keys, pct, ratio
+from ..sources import RATINGS, RESPONSES
+from .base import pct, ratio
 from .satisfaction import AGGREGATES as SATISFACTION_AGGREGATES
-from .satisfaction import DIMENSIONS as RESPONSE_DIMENSIONS
-
-RATING_DIMENSIONS = {
-    "channel": "contact__channel",
-    "team": "contact__team__external_id",
-    "agent": "agent__external_id",
-    "reason": "contact__reason",
-    "priority": "contact__ticket__priority",
-}
 
 RATING_AGGREGATES = {
     "agent_n": Count("id"),
@@ -32,72 +24,97 @@ RATING_AGGREGATES = {
     "agent_sum": Sum("score"),
 }
 
-COLUMNS = [
-    "agent_n", "agent_csat_pct", "agent_mean", "customer_n", "customer_csat_pct",
-    "customer_mean", "gap_pct", "gap_mean", "customer_ci_low", "customer_ci_high",
-    "customer_low_sample",
-]  # fmt: skip
+# The satisfaction KPI's own CSAT counts, so that one scan (or rollup) serves both.
+CSAT_AGGREGATES = {n: SATISFACTION_AGGREGATES[n] for n in ("csat_n", "csat_good", "csat_sum")}
 
 
-Groups = list[tuple[tuple[Any, ...], dict[str, int]]]
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
 
 
-def perception_gap(scope: Scope, csat: Groups | None = None) -> Table:
-    """Agent-perceived satisfaction minus customer CSAT, per agent unless cut by team.
+def _by_agent(scope: Scope) -> Scope:
+    if "agent" in scope.by or "team" in scope.by:
+        return scope
+    return scope.with_(by=(*scope.by, "agent"))
 
-    `csat`: the customers' side already counted by the satisfaction query (csat_n, csat_good,
-    csat_sum per group of this scope), as the full report does; read here otherwise.
-    """
-    if "agent" not in scope.by and "team" not in scope.by:
-        scope = scope.with_(by=(*scope.by, "agent"))
-    agents = grouped(
-        AgentRating.objects.all(),
-        scope,
-        date_field="rated_at",
-        dimensions=RATING_DIMENSIONS,
-        aggregates=RATING_AGGREGATES,
-        rollup=("ratings", "agent_n"),
+
+CUSTOMER_LABEL = _("Customers' CSAT")
+
+perception_gap = kpi_register(
+    Kpi(
+        name="perception_gap",
+        label=_("Perception gap"),
+        description=_(
+            "Agents' own ratings (share of 4-5, mean) minus customers' CSAT on the contacts "
+            "they handled, per agent, or per team when cut by team."
+        ),
+        subject="perception",
+        parts=(
+            Part(RATINGS, RATING_AGGREGATES, rollup=True),
+            Part(RESPONSES, CSAT_AGGREGATES, presence="csat_n", rollup=True),
+        ),
+        columns=(
+            count("agent_n", _("Agents' ratings")),
+            share("agent_csat_pct", _("Agents' reading (4-5, %)"), "agent_good", "agent_n"),
+            mean(
+                "agent_mean",
+                _("Agents' reading (mean, 1-5)"),
+                "agent_sum",
+                "agent_n",
+                SCORE,
+                2,
+                bounds=(1, 5),
+            ),
+            count("customer_n", _("Customers' answers"), lambda c: c["csat_n"]),
+            share("customer_csat_pct", _("Customers' CSAT (%)"), "csat_good", "csat_n", UP),
+            mean(
+                "customer_mean",
+                _("Customers' CSAT (mean, 1-5)"),
+                "csat_sum",
+                "csat_n",
+                SCORE,
+                2,
+                bounds=(1, 5),
+            ),
+            Column(
+                "gap_pct",
+                _("Gap (points of %)"),
+                "points",
+                1,
+                lambda c: _difference(
+                    pct(c["agent_good"], c["agent_n"]), pct(c["csat_good"], c["csat_n"])
+                ),
+            ),
+            Column(
+                "gap_mean",
+                _("Gap (mean)"),
+                SCORE,
+                2,
+                lambda c: _difference(
+                    ratio(c["agent_sum"], c["agent_n"]), ratio(c["csat_sum"], c["csat_n"])
+                ),
+            ),
+            *wilson_columns("customer", CUSTOMER_LABEL, "csat_good", "csat_n"),
+            flag("customer_low_sample", CUSTOMER_LABEL, "csat_n"),
+            flag("agent_low_sample", _("Agents' reading"), "agent_n"),
+        ),
+        cut=_by_agent,
+        sections=(
+            Section(
+                "csat_gap_by_agent",
+                "agent",
+                (
+                    "agent_id",
+                    "agent_n",
+                    "agent_csat_pct",
+                    "agent_mean",
+                    "customer_n",
+                    "customer_csat_pct",
+                    "customer_mean",
+                    "gap_pct",
+                    "gap_mean",
+                ),
+            ),
+        ),
     )
-    if csat is None:
-        # The satisfaction query's own CSAT counts, so that the rollups can serve them too.
-        csat = grouped(
-            Response.objects.filter(kind=SurveyKind.CSAT),
-            scope,
-            date_field="responded_at",
-            dimensions=RESPONSE_DIMENSIONS,
-            aggregates={n: SATISFACTION_AGGREGATES[n] for n in ("csat_n", "csat_good", "csat_sum")},
-            rollup=("responses", "csat_n"),
-        )
-    customers = [
-        (key, {"customer_" + name: c["csat_" + name] for name in ("n", "good", "sum")})
-        for key, c in csat
-    ]
-    merged: dict[tuple[Any, ...], dict[str, int]] = {}
-    for key, counts in [*agents, *customers]:
-        merged.setdefault(key, {}).update(counts)
-    keys = order_keys(merged, scope)
-    zero = dict.fromkeys(
-        ["agent_n", "agent_good", "agent_sum", "customer_n", "customer_good", "customer_sum"], 0
-    )
-    groups = [(key, {**zero, **merged[key]}) for key in keys]
-    return build_table(scope, groups, COLUMNS, figures)
-
-
-def figures(c: dict[str, int]) -> list[Any]:
-    agent_pct = pct(c["agent_good"], c["agent_n"])
-    customer_pct = pct(c["customer_good"], c["customer_n"])
-    agent_mean = ratio(c["agent_sum"], c["agent_n"])
-    customer_mean = ratio(c["customer_sum"], c["customer_n"])
-    ci = wilson_interval(c["customer_good"], c["customer_n"]) or (None, None)
-    return [
-        c["agent_n"],
-        agent_pct,
-        agent_mean,
-        c["customer_n"],
-        customer_pct,
-        customer_mean,
-        None if agent_pct is None or customer_pct is None else agent_pct - customer_pct,
-        None if agent_mean is None or customer_mean is None else agent_mean - customer_mean,
-        *ci,
-        low_sample(c["customer_n"]),
-    ]
+)

@@ -10,24 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
-from surveys.models import RepeatCause, RepeatCauseCode, Reporter
-from tickets.models import Contact, Direction
+from surveys.models import RepeatCauseCode, Reporter
+from tickets.models import Direction
 
+from ..columns import count, flag, share, share_figure, wilson_columns
+from ..definition import DOWN, Kpi, Part, Section
+from ..registry import kpi_register
 from ..scope import Scope
-from ..stats import wilson_interval
-from .base import Table, build_table, grouped, low_sample, pct
+from ..sources import CAUSES, CONTACTS
+from .base import Groups
 
-CONTACT_DIMENSIONS = {
-    "channel": "channel",
-    "team": "team__external_id",
-    "agent": "agent__external_id",
-    "reason": "reason",
-    "priority": "ticket__priority",
-}
-
-# Each aggregate carries its own condition (the WHERE only narrows the scan), so that the report
-# can count repeats, calls and handle times of all contacts in one pass.
+# Each aggregate carries its own condition: the report and the dashboard count repeats, calls
+# and handle times of all contacts in one pass.
 INBOUND = Q(direction=Direction.INBOUND)
 
 AGGREGATES = {
@@ -36,48 +32,45 @@ AGGREGATES = {
     "repeat_contacts": Count("id", filter=INBOUND & Q(is_repeat=True)),
 }
 
-COLUMNS = [
-    "inbound_contacts", "followed_7d", "repeat_rate_pct", "repeat_contacts",
-    "repeat_ci_low", "repeat_ci_high", "repeat_low_sample",
-]  # fmt: skip
+REPEAT_LABEL = _("Repeat-contact rate")
+REPEAT = ("inbound_contacts", "followed_7d", "repeat_rate_pct")
 
-
-def inbound_contacts() -> Any:
-    return Contact.objects.filter(INBOUND)
-
-
-def repeat_figures(c: dict[str, int]) -> list[Any]:
-    ci = wilson_interval(c["followed_7d"], c["inbound_contacts"]) or (None, None)
-    return [
-        c["inbound_contacts"],
-        c["followed_7d"],
-        pct(c["followed_7d"], c["inbound_contacts"]),
-        c["repeat_contacts"],
-        *ci,
-        low_sample(c["inbound_contacts"]),
-    ]
-
-
-def repeat_counts(scope: Scope) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
-    return grouped(
-        inbound_contacts(),
-        scope,
-        date_field="started_at",
-        dimensions=CONTACT_DIMENSIONS,
-        aggregates=AGGREGATES,
-        rollup=("contacts", "inbound_contacts"),
+repeat = kpi_register(
+    Kpi(
+        name="repeat",
+        label=REPEAT_LABEL,
+        description=_(
+            "Share of inbound contacts followed by a contact on the same reason within the window."
+        ),
+        subject="repeat",
+        parts=(Part(CONTACTS, AGGREGATES, presence="inbound_contacts", rollup=True),),
+        columns=(
+            count("inbound_contacts", _("Inbound contacts")),
+            count("followed_7d", _("Followed by a repeat contact")),
+            share(
+                "repeat_rate_pct",
+                _("Repeat-contact rate (%)"),
+                "followed_7d",
+                "inbound_contacts",
+                good=DOWN,
+            ),
+            count("repeat_contacts", _("Repeat contacts")),
+            *wilson_columns("repeat", REPEAT_LABEL, "followed_7d", "inbound_contacts"),
+            flag("repeat_low_sample", REPEAT_LABEL, "inbound_contacts"),
+        ),
+        figures=(
+            share_figure(
+                "repeat", "repeat_rate_pct", "followed_7d", "inbound_contacts", "repeat", True
+            ),
+        ),
+        sections=(
+            Section("repeat_overall", "", (*REPEAT, "repeat_contacts")),
+            Section("repeat_by_month", "month", ("month", *REPEAT)),
+            Section("repeat_by_channel", "channel", ("channel", *REPEAT)),
+        ),
     )
+)
 
-
-def repeat(scope: Scope) -> Table:
-    """Share of inbound contacts followed by a repeat contact within the window."""
-    return build_table(scope, repeat_counts(scope), COLUMNS, repeat_figures)
-
-
-CAUSE_DIMENSIONS = {
-    **{name: f"contact__{path}" for name, path in CONTACT_DIMENSIONS.items()},
-    "reason_code": "code",
-}
 
 CAUSE_AGGREGATES = {
     "n": Count("id"),
@@ -86,36 +79,36 @@ CAUSE_AGGREGATES = {
     "agent_n": Count("id", filter=Q(reporter=Reporter.AGENT)),
 }
 
-CAUSE_COLUMNS = ["n", "pct", "on_repeat_contact", "customer_n", "agent_n"]
 
-
-def repeat_causes(scope: Scope) -> Table:
-    """Each cause's count and share of all causes given in the same group, by reporter."""
-    groups = grouped(
-        RepeatCause.objects.all(),
-        scope,
-        date_field="answered_at",
-        dimensions=CAUSE_DIMENSIONS,
-        aggregates=CAUSE_AGGREGATES,
-        fixed=("reason_code",),
-        complete={"reason_code": sorted(RepeatCauseCode.values)},
-        rollup=("causes", "n"),
-    )
-    # A share is of all causes in the same period and segment: total per group of the other keys.
+def _with_totals(scope: Scope, groups: Groups) -> Groups:
+    """Each cause's group with the number of causes given in its period and segment."""
     totals: dict[tuple[Any, ...], int] = {}
     for key, counts in groups:
         totals[key[:-1]] = totals.get(key[:-1], 0) + counts["n"]
-    table = build_table(
-        scope,
-        groups,
-        CAUSE_COLUMNS,
-        lambda c: [c["n"], None, c["on_repeat_contact"], c["customer_n"], c["agent_n"]],
+    return [(key, {**counts, "all_causes": totals[key[:-1]]}) for key, counts in groups]
+
+
+repeat_causes = kpi_register(
+    Kpi(
+        name="repeat_causes",
+        label=_("Repeat-contact causes"),
+        description=_(
+            "Each cause's count and share of all causes given in the same period and segment, "
+            "as customers and as agents report them."
+        ),
+        subject="repeat",
+        parts=(Part(CAUSES, CAUSE_AGGREGATES, rollup=True, dimensions={"reason_code": "code"}),),
+        columns=(
+            count("n", _("Causes given")),
+            share("pct", _("Share of causes (%)"), "n", "all_causes"),
+            count("on_repeat_contact", _("Given on a repeat contact")),
+            count("customer_n", _("Given by customers")),
+            count("agent_n", _("Given by agents")),
+            flag("low_sample", _("Share of causes"), "all_causes"),
+        ),
         fixed=("reason_code",),
+        complete={"reason_code": sorted(RepeatCauseCode.values)},
+        enrich=_with_totals,
+        sections=(Section("repeat_causes", "", ("reason_code", "n", "pct", "on_repeat_contact")),),
     )
-    share = table.columns.index("pct")
-    for (key, counts), row in zip(groups, table.rows, strict=True):
-        row[share] = pct(counts["n"], totals[key[:-1]])
-    table.columns.append("low_sample")
-    for (key, _counts), row in zip(groups, table.rows, strict=True):
-        row.append(low_sample(totals[key[:-1]]))
-    return table
+)

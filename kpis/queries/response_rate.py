@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
-from surveys.models import Invitation
-
-from ..scope import Scope
-from ..stats import wilson_interval
-from .base import Table, build_table, grouped, low_sample, pct
-
-DIMENSIONS = {
-    "channel": "channel",
-    "team": "team__external_id",
-    "agent": "agent__external_id",
-    "reason": "contact__reason",
-    "priority": "ticket__priority",
-    "questionnaire": "questionnaire__name",
-}
+from ..columns import count, flag, share, share_figure, wilson_columns
+from ..definition import UP, Kpi, Part
+from ..registry import kpi_register
+from ..sources import SENT_INVITATIONS
 
 AGGREGATES = {
     "sent": Count("id"),
@@ -27,29 +16,26 @@ AGGREGATES = {
     "reminded": Count("id", filter=Q(reminded_at__isnull=False)),
 }
 
-COLUMNS = ["sent", "answered", "response_rate_pct", "reminded", "ci_low", "ci_high", "low_sample"]
+LABEL = _("Response rate")
 
-
-def figures(c: dict[str, int]) -> list[Any]:
-    ci = wilson_interval(c["answered"], c["sent"]) or (None, None)
-    return [
-        c["sent"],
-        c["answered"],
-        pct(c["answered"], c["sent"]),
-        c["reminded"],
-        *ci,
-        low_sample(c["sent"]),
-    ]
-
-
-def response_rate(scope: Scope) -> Table:
-    """Share of sent invitations answered, per questionnaire (and the asked cuts)."""
-    groups = grouped(
-        Invitation.objects.filter(sent_at__isnull=False),
-        scope,
-        date_field="sent_at",
-        dimensions=DIMENSIONS,
-        aggregates=AGGREGATES,
+response_rate = kpi_register(
+    Kpi(
+        name="response_rate",
+        label=LABEL,
+        description=_("Share of sent invitations answered, per questionnaire."),
+        subject="satisfaction",
+        parts=(
+            Part(SENT_INVITATIONS, AGGREGATES, dimensions={"questionnaire": "questionnaire__name"}),
+        ),
+        columns=(
+            count("sent", _("Invitations sent")),
+            count("answered", _("Answered")),
+            share("response_rate_pct", _("Response rate (%)"), "answered", "sent", good=UP),
+            count("reminded", _("Reminded")),
+            *wilson_columns("", LABEL, "answered", "sent"),
+            flag("low_sample", LABEL, "sent"),
+        ),
+        figures=(share_figure("response_rate", "response_rate_pct", "answered", "sent", ""),),
         fixed=("questionnaire",),
     )
-    return build_table(scope, groups, COLUMNS, figures, fixed=("questionnaire",))
+)

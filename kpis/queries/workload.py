@@ -7,13 +7,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Channel, Contact
+from tickets.models import Channel
 
+from ..columns import count, flag, mean, share, share_figure, wilson_columns
+from ..definition import DOWN, FLAG, SECONDS, UP, Column, Figure, Kpi, Part, Section
+from ..registry import kpi_register
 from ..scope import Scope
-from ..stats import wilson_interval
-from .base import Table, build_table, grouped, key_columns, low_sample, pct, ratio
-from .repeat import CONTACT_DIMENSIONS, INBOUND, inbound_contacts
+from ..sources import CONTACTS
+from ..stats import proportion_change
+from .base import Groups, pct, ratio
+from .repeat import INBOUND
 
 HANDLED = Q(agent__isnull=False, answered_at__isnull=False, handle_seconds__isnull=False)
 
@@ -22,24 +27,31 @@ AHT_AGGREGATES = {
     "handle_seconds": Sum("handle_seconds", filter=HANDLED),
 }
 
-AHT_COLUMNS = ["handled", "handle_seconds", "aht_seconds"]
+AHT_LABEL = _("Average handle time")
 
-
-def aht_figures(c: dict[str, int]) -> list[Any]:
-    return [c["handled"], c["handle_seconds"], ratio(c["handle_seconds"], c["handled"])]
-
-
-def aht(scope: Scope) -> Table:
-    """Mean handle time of contacts handled by an agent (inbound and outbound)."""
-    groups = grouped(
-        Contact.objects.filter(HANDLED),
-        scope,
-        date_field="started_at",
-        dimensions=CONTACT_DIMENSIONS,
-        aggregates=AHT_AGGREGATES,
-        rollup=("contacts", "handled"),
+aht = kpi_register(
+    Kpi(
+        name="aht",
+        label=AHT_LABEL,
+        description=_("Mean handle time of contacts handled by an agent (inbound and outbound)."),
+        subject="handling",
+        parts=(Part(CONTACTS, AHT_AGGREGATES, presence="handled", rollup=True),),
+        columns=(
+            count("handled", _("Contacts handled")),
+            count("handle_seconds", _("Handle time, total (s)")),
+            mean(
+                "aht_seconds", _("Average handle time (s)"), "handle_seconds", "handled", SECONDS, 0
+            ),
+            flag("low_sample", AHT_LABEL, "handled"),
+        ),
+        figures=(Figure("aht", "aht_seconds", "handled", headline=True, label=AHT_LABEL),),
+        sections=(
+            Section(
+                "aht_by_channel", "channel", ("channel", "handled", "handle_seconds", "aht_seconds")
+            ),
+        ),
     )
-    return build_table(scope, groups, AHT_COLUMNS, aht_figures)
+)
 
 
 OFFERED = INBOUND & Q(channel=Channel.PHONE)
@@ -49,42 +61,66 @@ PHONE_AGGREGATES = {
     "answered": Count("id", filter=OFFERED & Q(answered_at__isnull=False)),
 }
 
-PHONE_COLUMNS = [
-    "offered", "answered", "abandoned", "answer_rate_pct", "abandonment_rate_pct",
-    "abandonment_alert", "answer_ci_low", "answer_ci_high", "low_sample",
-]  # fmt: skip
+ANSWER_LABEL = _("Phone answer rate")
+PHONE = ("offered", "answered", "abandoned", "answer_rate_pct", "abandonment_rate_pct")
 
 
-def phone_figures(c: dict[str, int]) -> list[Any]:
-    abandoned = c["offered"] - c["answered"]
-    abandonment = pct(abandoned, c["offered"])
-    ci = wilson_interval(c["answered"], c["offered"]) or (None, None)
-    return [
-        c["offered"],
-        c["answered"],
-        abandoned,
-        pct(c["answered"], c["offered"]),
-        abandonment,
-        abandonment is not None and abandonment > settings.KPI_ABANDONMENT_ALERT_PCT,
-        *ci,
-        low_sample(c["offered"]),
-    ]
+def _abandoned(c: dict[str, int]) -> int:
+    return c["offered"] - c["answered"]
 
 
-def phone_counts(scope: Scope) -> list[tuple[tuple[Any, ...], dict[str, int]]]:
-    return grouped(
-        Contact.objects.filter(OFFERED),
-        scope,
-        date_field="started_at",
-        dimensions=CONTACT_DIMENSIONS,
-        aggregates=PHONE_AGGREGATES,
-        rollup=("contacts", "offered"),
+def _abandonment_alert(c: dict[str, int]) -> bool:
+    rate = pct(_abandoned(c), c["offered"])
+    return rate is not None and rate > settings.KPI_ABANDONMENT_ALERT_PCT
+
+
+phone_answer = kpi_register(
+    Kpi(
+        name="phone_answer",
+        label=_("Phone answer and abandonment"),
+        description=_("Answered and abandoned inbound phone calls (every inbound call offered)."),
+        subject="handling",
+        parts=(Part(CONTACTS, PHONE_AGGREGATES, presence="offered", rollup=True),),
+        columns=(
+            count("offered", _("Calls offered")),
+            count("answered", _("Calls answered")),
+            count("abandoned", _("Calls abandoned"), _abandoned),
+            share("answer_rate_pct", _("Answer rate (%)"), "answered", "offered", good=UP),
+            Column(
+                "abandonment_rate_pct",
+                _("Abandonment rate (%)"),
+                "percent",
+                1,
+                lambda c: pct(_abandoned(c), c["offered"]),
+                good=DOWN,
+                bounds=(0, 100),
+            ),
+            Column(
+                "abandonment_alert",
+                _("Abandonment above its alert"),
+                FLAG,
+                value=_abandonment_alert,
+            ),
+            *wilson_columns("answer", ANSWER_LABEL, "answered", "offered"),
+            flag("low_sample", ANSWER_LABEL, "offered"),
+        ),
+        figures=(
+            share_figure("answer", "answer_rate_pct", "answered", "offered", "answer", True),
+            Figure(
+                "abandonment",
+                "abandonment_rate_pct",
+                "offered",
+                test=lambda a, b: proportion_change(
+                    _abandoned(a), a["offered"], _abandoned(b), b["offered"]
+                ),
+            ),
+        ),
+        sections=(
+            Section("phone_answer_overall", "", PHONE),
+            Section("phone_answer_by_month", "month", ("month", *PHONE)),
+        ),
     )
-
-
-def phone_answer(scope: Scope) -> Table:
-    """Answered and abandoned inbound phone calls (offered = every inbound phone contact)."""
-    return build_table(scope, phone_counts(scope), PHONE_COLUMNS, phone_figures)
+)
 
 
 def answer_targets() -> dict[str, int]:
@@ -92,50 +128,71 @@ def answer_targets() -> dict[str, int]:
     return dict(settings.KPI_ANSWER_TARGET_SECONDS)
 
 
-def speed_of_answer(scope: Scope) -> Table:
-    """Mean time to answer inbound contacts, and share answered within the channel's target."""
-    if "channel" not in scope.by:
-        scope = scope.with_(by=(*scope.by, "channel"))
+def _speed_aggregates() -> dict[str, Any]:
     wait = ExpressionWrapper(F("answered_at") - F("started_at"), output_field=DurationField())
     within = Q()
     for channel, seconds in answer_targets().items():
         within |= Q(channel=channel, answered_at__lte=F("started_at") + timedelta(seconds=seconds))
-    groups = grouped(
-        inbound_contacts().filter(answered_at__isnull=False),
-        scope,
-        date_field="started_at",
-        dimensions=CONTACT_DIMENSIONS,
-        aggregates={
-            "answered": Count("id"),
-            "wait": Sum(wait),
-            "within_target": Count("id", filter=within),
-        },
-    )
+    return {"answered": Count("id"), "wait": Sum(wait), "within_target": Count("id", filter=within)}
+
+
+def _by_channel(scope: Scope) -> Scope:
+    return scope if "channel" in scope.by else scope.with_(by=(*scope.by, "channel"))
+
+
+def _with_targets(scope: Scope, groups: Groups) -> Groups:
+    """Each channel's target, and the waits in whole microseconds (a duration on PostgreSQL)."""
     targets = answer_targets()
-    channel_at = [*([scope.granularity] if scope.granularity else []), *scope.by].index("channel")
+    at = [*([scope.granularity] if scope.granularity else []), *scope.by].index("channel")
 
     def micro(value: Any) -> int:
         return value // timedelta(microseconds=1) if isinstance(value, timedelta) else int(value)
 
-    rows = []
-    for key, c in groups:
-        waited = micro(c["wait"])
-        ci = wilson_interval(c["within_target"], c["answered"]) or (None, None)
-        rows.append(
-            [
-                *key,
-                c["answered"],
-                ratio(waited, c["answered"] * 1_000_000),
-                targets.get(key[channel_at]),
-                c["within_target"],
-                pct(c["within_target"], c["answered"]),
-                *ci,
-                low_sample(c["answered"]),
-            ]
-        )
-    keys = key_columns(scope)
-    columns = [
-        "answered", "avg_speed_of_answer_seconds", "target_seconds", "within_target",
-        "within_target_pct", "within_ci_low", "within_ci_high", "low_sample",
-    ]  # fmt: skip
-    return Table(columns=[*keys, *columns], rows=rows, keys=len(keys))
+    return [
+        (key, {**c, "wait": micro(c["wait"]), "target_seconds": targets.get(key[at])})
+        for key, c in groups
+    ]
+
+
+SPEED_LABEL = _("Answered within target")
+
+speed_of_answer = kpi_register(
+    Kpi(
+        name="speed_of_answer",
+        label=_("Speed of answer"),
+        description=_(
+            "Mean time to answer inbound contacts, and share within the channel's target."
+        ),
+        subject="handling",
+        parts=(Part(CONTACTS, _speed_aggregates, where=INBOUND & Q(answered_at__isnull=False)),),
+        columns=(
+            count("answered", _("Contacts answered")),
+            Column(
+                "avg_speed_of_answer_seconds",
+                _("Average speed of answer (s)"),
+                SECONDS,
+                0,
+                lambda c: ratio(c["wait"], c["answered"] * 1_000_000),
+                good=DOWN,
+            ),
+            Column("target_seconds", _("Target (s)"), SECONDS, 0),
+            count("within_target", _("Answered within target")),
+            share(
+                "within_target_pct",
+                _("Answered within target (%)"),
+                "within_target",
+                "answered",
+                good=UP,
+            ),
+            *wilson_columns("within", SPEED_LABEL, "within_target", "answered"),
+            flag("low_sample", SPEED_LABEL, "answered"),
+        ),
+        figures=(
+            share_figure(
+                "within_target", "within_target_pct", "within_target", "answered", "within"
+            ),
+        ),
+        cut=_by_channel,
+        enrich=_with_targets,
+    )
+)

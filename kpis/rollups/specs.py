@@ -1,19 +1,19 @@
-"""What each rollup table holds: the rows it sums, the day they count on, the segments, and the
-very aggregates the KPI queries compute while scanning (imported from them, not restated)."""
+"""What each rollup table holds: the source rows it sums (kpis.sources), its segments, and the
+very aggregates the KPIs compute while scanning: those of every registered KPI part that says it
+may be read from the rollup (kpis.definition.Part.rollup), gathered here, not restated."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import import_module
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Count
 
-from surveys.models import AgentRating, RepeatCause, Response
-from tickets.models import Contact, Ticket
-
+from ..registry import KPIS, registry_version
+from ..sources import CAUSES, CONTACTS, RATINGS, RESPONSES, SOLVED_TICKETS, Source
 from .models import CauseDay, ContactDay, RatingDay, ResponseDay, TicketDay
 
 
@@ -30,74 +30,79 @@ class RollupSpec:
     measures: dict[str, Any]  # rollup column -> the aggregate over the source
 
 
-@cache
-def specs() -> dict[str, RollupSpec]:
-    # Imported here: the query modules themselves ask which rollups can serve them.
-    # By module name: the package exposes functions with the same names.
-    perception, repeat, resolution, satisfaction, workload = (
-        import_module(f"kpis.queries.{name}")
-        for name in ("perception", "repeat", "resolution", "satisfaction", "workload")
-    )
+# (source, table, segments, dimensions) of each rollup.
+TABLES: tuple[tuple[Source, type[models.Model], dict[str, str], dict[str, str]], ...] = (
+    (
+        CONTACTS,
+        ContactDay,
+        {"channel": "channel", "team_id": "team_id"},
+        {"channel": "channel", "team": "team__external_id"},
+    ),
+    (
+        SOLVED_TICKETS,
+        TicketDay,
+        {"channel": "first_inbound_contact__channel", "team_id": "first_inbound_contact__team_id"},
+        {"channel": "channel", "team": "team__external_id"},
+    ),
+    (
+        RESPONSES,
+        ResponseDay,
+        {
+            "channel": "contact__channel",
+            "team_id": "contact__team_id",
+            "agent_id": "contact__agent_id",
+        },
+        {"channel": "channel", "team": "team__external_id", "agent": "agent__external_id"},
+    ),
+    (RATINGS, RatingDay, {"agent_id": "agent_id"}, {"agent": "agent__external_id"}),
+    (CAUSES, CauseDay, {"code": "code"}, {"reason_code": "code"}),
+)
 
-    return {
-        "contacts": RollupSpec(
-            "contacts",
-            ContactDay,
-            lambda: Contact.objects.all(),
-            "started_at",
-            {"channel": "channel", "team_id": "team_id"},
-            {"channel": "channel", "team": "team__external_id"},
-            {
-                "contacts": Count("id"),
-                **repeat.AGGREGATES,
-                **workload.PHONE_AGGREGATES,
-                **workload.AHT_AGGREGATES,
-            },
-        ),
-        "tickets": RollupSpec(
-            "tickets",
-            TicketDay,
-            lambda: Ticket.objects.filter(solved_at__isnull=False),
-            "solved_at",
-            {
-                "channel": "first_inbound_contact__channel",
-                "team_id": "first_inbound_contact__team_id",
-            },
-            {"channel": "channel", "team": "team__external_id"},
-            {**resolution.FCR_AGGREGATES, **resolution.EXCHANGES_AGGREGATES},
-        ),
-        "responses": RollupSpec(
-            "responses",
-            ResponseDay,
-            lambda: Response.objects.all(),
-            "responded_at",
-            {
-                "channel": "contact__channel",
-                "team_id": "contact__team_id",
-                "agent_id": "contact__agent_id",
-            },
-            {"channel": "channel", "team": "team__external_id", "agent": "agent__external_id"},
-            {"responses": Count("id"), **satisfaction.AGGREGATES},
-        ),
-        "ratings": RollupSpec(
-            "ratings",
-            RatingDay,
-            lambda: AgentRating.objects.all(),
-            "rated_at",
-            {"agent_id": "agent_id"},
-            {"agent": "agent__external_id"},
-            perception.RATING_AGGREGATES,
-        ),
-        "causes": RollupSpec(
-            "causes",
-            CauseDay,
-            lambda: RepeatCause.objects.all(),
-            "answered_at",
-            {"code": "code"},
-            {"reason_code": "code"},
-            repeat.CAUSE_AGGREGATES,
-        ),
+
+def specs() -> dict[str, RollupSpec]:
+    return _specs(registry_version())
+
+
+@cache
+def _specs(version: int) -> dict[str, RollupSpec]:
+    out = {}
+    for source, model, segments, dimensions in TABLES:
+        assert source.rollup is not None
+        out[source.rollup] = RollupSpec(
+            source.rollup,
+            model,
+            source.rows,
+            source.date_field,
+            segments,
+            dimensions,
+            _measures(source, model),
+        )
+    return out
+
+
+def _measures(source: Source, model: type[models.Model]) -> dict[str, Any]:
+    """The count of the source's rows, then every rolled-up aggregate of the KPIs over it."""
+    measures: dict[str, Any] = {source.count: Count("id")}
+    for kpi in KPIS.values():
+        for part in kpi.parts:
+            if not part.rollup or part.source != source:
+                continue
+            for name, aggregate in part.measures().items():
+                if measures.setdefault(name, aggregate) != aggregate:
+                    raise ImproperlyConfigured(
+                        f"{kpi.name}: {name} is another aggregate in the {source.rollup} rollup."
+                    )
+    columns = {
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.IntegerField) and not (f.primary_key or f.is_relation)
     }
+    if set(measures) != columns:
+        raise ImproperlyConfigured(
+            f"The {source.rollup} rollup has columns {sorted(columns)} but its KPIs ask "
+            f"{sorted(measures)}: add the columns (a migration) or stop rolling the part up."
+        )
+    return measures
 
 
 def same_aggregate(spec: RollupSpec, name: str, aggregate: Any) -> bool:

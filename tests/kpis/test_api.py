@@ -92,7 +92,8 @@ def test_a_comparison_names_its_test_and_says_whether_the_change_is_significant(
     comparison = response.json()["comparison"]
     assert comparison["columns"][:3] == ["figure", "test", "difference"]
     assert [row[0] for row in comparison["rows"]] == ["nps", "csat_pct", "ces_mean"]
-    assert all(row[-1] is False for row in comparison["rows"])
+    significant = comparison["columns"].index("significant")
+    assert all(row[significant] is False for row in comparison["rows"])
 
 
 def test_a_segment_can_be_compared_with_another_in_the_same_period(quality_manager, history):

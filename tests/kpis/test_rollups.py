@@ -307,7 +307,7 @@ def test_the_dashboard_reads_the_rollups_in_a_fixed_number_of_queries(
     settings, reference, django_assert_num_queries
 ):
     scope = Scope(date(2025, 5, 1), date(2025, 5, 31))
-    with django_assert_num_queries(13), CaptureQueriesContext(connection) as queries:
+    with django_assert_num_queries(8), CaptureQueriesContext(connection) as queries:
         data = dashboard_data(scope, "team")
     read = " ".join(q["sql"] for q in queries)
     assert "tickets_contact" not in read and "surveys_response" not in read

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kpis import render
-from kpis.queries import KPIS
+from kpis.registry import KPIS
 from kpis.report import build_report
 from kpis.scope import DIMENSIONS, Scope, ScopeError
 
