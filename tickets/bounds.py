@@ -13,6 +13,7 @@ reaches the 2,147,483,647 seconds of its 4-byte sum only past 24,855 contacts ea
 a whole day.
 """
 
+from collections.abc import Iterable
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
@@ -70,6 +71,23 @@ def duration_problem(seconds: int) -> str | None:
             "%(value)s seconds is longer than the longest handle time accepted, %(max)s seconds."
         ) % {"value": seconds, "max": longest_handle()}
     return None
+
+
+class OutOfBounds(ValueError):
+    """Records that no way in should have handed over: the first value out of bounds."""
+
+    def __init__(self, index: int, field: str, message: str) -> None:
+        super().__init__(f"record {index}, {field}: {message}")
+        self.index, self.field, self.message = index, field, message
+
+
+def records_check(records: Iterable[object]) -> None:
+    """Raise OutOfBounds for the first record holding a value out of bounds. The services call
+    it, so that a way in that forgot to check (a new connector) fails loudly, not the rollups."""
+    now = timezone.now()
+    for index, record in enumerate(records):
+        for field, message in record_problems(record, now):
+            raise OutOfBounds(index, field, message)
 
 
 def record_problems(record: object, now: datetime | None = None) -> list[tuple[str, str]]:

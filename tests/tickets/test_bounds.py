@@ -24,6 +24,7 @@ from tests.tickets.test_import_history import (
 from tickets import bounds
 from tickets.models import Contact, Ticket
 from tickets.records import ContactRecord
+from tickets.services import contacts_upsert
 
 CONTACT = {
     "contact_id": "C1", "customer_id": "CU1", "channel": "phone", "reason": "billing",
@@ -108,6 +109,19 @@ def test_records_built_by_a_connector_are_checked_field_by_field():
     problems = bounds.record_problems(record, now)
 
     assert [field for field, _message in problems] == ["started_at", "handle_seconds"]
+
+
+@pytest.mark.django_db
+def test_the_services_refuse_records_no_way_in_checked():
+    record = ContactRecord(
+        "C1", "CU1", "phone", "billing", "inbound", datetime(1, 1, 1, tzinfo=UTC)
+    )
+
+    with pytest.raises(bounds.OutOfBounds) as refused:
+        contacts_upsert([record])
+
+    assert (refused.value.index, refused.value.field) == (0, "started_at")
+    assert Contact.objects.count() == 0
 
 
 # --- import_history: plain lines (COPY's blocks, the reader's fast path) and quoted ones -------
