@@ -1,36 +1,46 @@
 """Ecoute settings: every value comes from the environment (see README, "Settings").
 
-A bad value fails at start-up rather than at the first request that needs it.
+Read strictly through `config.env`: a bad value, or a production start missing what it needs,
+stops the start with one message that lists every problem.
 """
 
 import re
 from pathlib import Path
 
-import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
+
+from .env import Env, secret_key_problem, site_url_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-
-def _secret(name: str, default: str | None = None) -> str | None:
-    """Read NAME, or the file named by NAME_FILE (Docker and Kubernetes secrets)."""
-    path = env.str(f"{name}_FILE", default="")
-    if path:
-        return Path(path).read_text().strip()
-    return env.str(name, default=default)
-
+env = Env()
+# Variables set in the environment win over the file's.
+Env.read_env(env.path("ENV_FILE", default=BASE_DIR / ".env"), overwrite=False)
+_secret = env.secret
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = _secret("SECRET_KEY", default="insecure-development-key" if DEBUG else None)
-if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("SECRET_KEY is required unless DEBUG=1.")
-
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+SECRET_KEY = env.secret("SECRET_KEY", default="insecure-development-key" if DEBUG else None)
+if DEBUG:
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+    SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+else:
+    # No defaults in production: a site that answers to the wrong host or sends customers links
+    # to 127.0.0.1 works in every test and fails every customer.
+    if not SECRET_KEY:
+        env.problem("SECRET_KEY (or SECRET_KEY_FILE) is required unless DEBUG=1.")
+    elif problem := secret_key_problem(SECRET_KEY):
+        env.problem(problem)
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+    if not ALLOWED_HOSTS:
+        env.problem("ALLOWED_HOSTS is required unless DEBUG=1, e.g. ecoute.example.com.")
+    SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+    if not SITE_URL:
+        env.problem("SITE_URL is required unless DEBUG=1, e.g. https://ecoute.example.com.")
+if SITE_URL and ALLOWED_HOSTS and (problem := site_url_problem(SITE_URL, ALLOWED_HOSTS)):
+    env.problem(problem)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -39,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -46,12 +57,16 @@ INSTALLED_APPS = [
     "tickets",
     "surveys",
     "kpis",
+    "web",
 ]
 
 MIDDLEWARE = [
+    # First: probes come over plain HTTP with whatever Host header the orchestrator sends.
+    "web.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Outermost but for security: sees every error answered under /api/ and makes it JSON.
-    "guard.middleware.ApiErrorsAsJsonMiddleware",
+    # Static files straight after, before sessions or anything that touches the database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Before anything reads the request into a query (the session cookie, the views).
     "guard.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,10 +116,31 @@ TIME_ZONE = env.str("TIME_ZONE", default="Europe/Paris")
 USE_I18N = True
 USE_TZ = True
 
+# --- Static files ---------------------------------------------------------------------------
+# Served by WhiteNoise from the gunicorn processes: `collectstatic` writes each file under a name
+# carrying its hash, with gzip and Brotli copies, served with a cache of a year. In DEBUG
+# (`make demo`, tests) files are served as they are, from where they lie, without collectstatic.
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-# The project's own stylesheet (no CDN); apps keep theirs in <app>/static/.
+# The project's own stylesheets, scripts and icons (no CDN); apps keep theirs in <app>/static/.
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# Every page names its files through {% static %}, which gives the hashed name: the plain copies
+# would only double the build and the image. Source maps are for developer tools: not compressed.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
+# Files browsers ask for at the site's root (/favicon.ico, /robots.txt).
+WHITENOISE_ROOT = BASE_DIR / "web" / "root"
+# Decided here rather than from DEBUG at start-up, which the test runner turns off: tests then
+# find files where they lie, as `make demo` does, without a collectstatic.
+WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG
 
 # Django's checks, with failed logins counted (guard.logins): a client that failed too often
 # is refused whatever the password, until its window ends.
@@ -189,7 +225,9 @@ SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=10.0)
 RESPONSE_WEBHOOK_URL = env.str("RESPONSE_WEBHOOK_URL", default="")
 RESPONSE_WEBHOOK_SECRET = _secret("RESPONSE_WEBHOOK_SECRET", default="")
 if RESPONSE_WEBHOOK_URL and not RESPONSE_WEBHOOK_SECRET:
-    raise environ.ImproperlyConfigured("RESPONSE_WEBHOOK_URL needs RESPONSE_WEBHOOK_SECRET.")
+    env.problem(
+        "RESPONSE_WEBHOOK_URL needs RESPONSE_WEBHOOK_SECRET (or RESPONSE_WEBHOOK_SECRET_FILE)."
+    )
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -227,7 +265,7 @@ _RATE = r"\d+/\d*[smhd]"
 def _rate(name: str, default: str) -> str:
     value = env.str(name, default=default)
     if not re.fullmatch(_RATE, value):
-        raise environ.ImproperlyConfigured(f"{name}={value!r} is not a rate such as 10/15m.")
+        env.problem(f"{name}={value!r} is not a rate such as 10/15m.")
     return value
 
 
@@ -264,15 +302,41 @@ KPI_ANSWER_TARGET_SECONDS = {
     **{k: int(v) for k, v in env.dict("KPI_ANSWER_TARGET_SECONDS", default={}).items()},
 }  # fmt: skip
 
-# --- Production hardening (active when DEBUG is off) ----------------------------------------
-if not DEBUG:
+# --- Security headers -----------------------------------------------------------------------
+# No inline script or style anywhere: every page's scripts and styles are static files. A page
+# that must inline something (the dashboard's SVG charts) uses the request's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        # Swagger UI's and the admin's stylesheets draw icons from data: URLs.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+CSRF_FAILURE_VIEW = "web.errors.csrf_failure"
+# Only a proxy that sets X-Forwarded-Proto itself (and drops the client's) may be believed: with
+# gunicorn exposed directly, anyone could claim HTTPS.
+TRUSTED_PROXY = env.bool("TRUSTED_PROXY", default=False)
+if TRUSTED_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+
+# --- Production hardening (active when DEBUG is off; read always, so a typo never waits) ------
+_secure_cookies = env.bool("SECURE_COOKIES", default=True)
+_ssl_redirect = env.bool("SECURE_SSL_REDIRECT", default=False)
+_hsts_seconds = env.int("SECURE_HSTS_SECONDS", default=0)
+_hsts_subdomains = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+_hsts_preload = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if not DEBUG:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _secure_cookies
+    SECURE_SSL_REDIRECT = _ssl_redirect
+    SECURE_HSTS_SECONDS = _hsts_seconds
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _hsts_subdomains
+    SECURE_HSTS_PRELOAD = _hsts_preload
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGGING = {
@@ -281,3 +345,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Last: every value above has been read, so the message names every problem at once.
+env.raise_problems()

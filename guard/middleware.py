@@ -1,24 +1,20 @@
-"""What every request goes through before any view: input no view could store, refused; and
-API errors as JSON, whoever produced them.
+"""Input no view could store, refused before any view: a NUL character in a URL, a query string,
+a cookie or a form field.
 
-A NUL character in a URL, a query string, a cookie or a form field reaches PostgreSQL as a text
-parameter, which it refuses with an error that surfaced as a 500 (survey comments, low-score
-reasons, follow-up notes, customer ids in API paths, the admin's search). No person types one:
-the request is refused whole, with a 400. JSON bodies are checked by the API's own fields.
+PostgreSQL refuses NUL in a text parameter, with an error that surfaced as a 500 (survey
+comments, low-score reasons, follow-up notes, customer ids in API paths, the admin's search).
+No person types one: the request is refused whole, with a 400 (JSON under /api/, a page in the
+site's layout elsewhere). JSON bodies are checked by the API's own fields.
 """
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
-API_PREFIX = "/api/"
+from web.errors import error_page
+
 NUL = "\x00"
-
-
-def is_api(request: HttpRequest) -> bool:
-    return request.path_info.startswith(API_PREFIX)
 
 
 def _holds_nul(request: HttpRequest) -> bool:
@@ -45,29 +41,6 @@ class RefuseNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not _holds_nul(request):
             return self.get_response(request)
-        message = _("The request holds a NUL character, which is never valid here.")
-        if is_api(request):
-            return JsonResponse({"detail": message}, status=400)
-        return render(request, "400.html", {"message": message}, status=400)
-
-
-class ApiErrorsAsJsonMiddleware:
-    """An error answered under /api/ by something other than DRF (an unknown URL, a body too
-    large for Django, a crash) comes as `{"detail": ...}` like DRF's, not as an HTML page."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if (
-            response.status_code >= 400
-            and is_api(request)
-            and not response.get("Content-Type", "").startswith("application/json")
-        ):
-            json = JsonResponse({"detail": response.reason_phrase}, status=response.status_code)
-            for header in ("Allow", "Retry-After", "WWW-Authenticate"):
-                if header in response:
-                    json[header] = response[header]
-            return json
-        return response
+        return error_page(
+            request, 400, _("The request holds a NUL character, which is never valid here.")
+        )

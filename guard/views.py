@@ -3,7 +3,8 @@ the site's layout saying how long to wait (429, Retry-After)."""
 
 from django.contrib.auth import views as auth
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+
+from web.errors import error_page
 
 from .limits import (
     PASSWORD_RESET_PER_ACCOUNT,
@@ -44,10 +45,7 @@ class LimitedPasswordResetView(auth.PasswordResetView):
         )
         seconds = wait_seconds(request, *counted)
         if seconds is not None:
-            page = render(
-                request, "guard/limited.html", {"message": wait_message(seconds)},
-                status=TOO_MANY_REQUESTS,
-            )  # fmt: skip
+            page = error_page(request, TOO_MANY_REQUESTS, wait_message(seconds))
             return _waiting(page, seconds)
         count(request, *counted)
         return super().post(request, *args, **kwargs)

@@ -63,3 +63,25 @@ def reference_dir():
     a clone alone passes its tests.
     """
     return Path(__file__).resolve().parent / "reference"
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Every transactional test restores the saved rows (serialized_rollback), or none may.
+
+    A transactional test's flush without it runs post_migrate, which creates the content types
+    again under new ids; a serialized test that follows it on the same worker then fails to put
+    back the rows it saved. Which test follows which depends on how xdist shares them out, so
+    the failure would come and go: refuse the mix at collection instead.
+    """
+    unserialized = [
+        item.nodeid
+        for item in items
+        if (marker := item.get_closest_marker("django_db"))
+        and marker.kwargs.get("transaction")
+        and not marker.kwargs.get("serialized_rollback")
+    ]
+    if unserialized:
+        raise pytest.UsageError(
+            "mark transactional tests django_db(transaction=True, serialized_rollback=True): "
+            + ", ".join(unserialized)
+        )

@@ -28,8 +28,8 @@ PHASES = "examples,fuzzing,stateful"
 
 
 @pytest.mark.slow
-def test_schemathesis_finds_nothing_the_schema_does_not_say(live_server, transactional_db,
-                                                             settings):  # fmt: skip
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_schemathesis_finds_nothing_the_schema_does_not_say(live_server, settings):
     # Thousands of requests from one address and one token: the abuse limits are not tested here.
     for name in ("API_RATE_LIMIT", "RATE_LIMIT_API_AUTH_PER_ADDRESS",
                  "RATE_LIMIT_API_AUTH_PER_TOKEN"):  # fmt: skip

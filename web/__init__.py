@@ -1,0 +1,1 @@
+"""What the site serves beside the domain: health probes, error pages, files at its root."""
