@@ -199,6 +199,10 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = _secret("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ecoute <surveys@localhost>")
+# An SMTP server that accepts the connection and never answers must not hold a worker.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+# Who gets a follow-up's alert when its team has no lead's email; empty: nobody.
+FOLLOWUP_ALERT_FALLBACK_EMAIL = env.str("FOLLOWUP_ALERT_FALLBACK_EMAIL", default="")
 
 # --- Survey delivery (surveys.delivery) -------------------------------------------------------
 # One task and one SMTP connection per batch: a task per email caps near 600/s (STYLE.md).

@@ -12,6 +12,7 @@ from .models import (
     RepeatCause,
     Response,
     SendingPolicy,
+    WebhookDelivery,
 )
 
 
@@ -119,10 +120,19 @@ class RepeatCauseAdmin(ReadOnlyAdmin):
 
 @admin.register(FollowUp)
 class FollowUpAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "ticket", "agent", "team", "created_at", "alerted_at",
-                    "handled_at"]  # fmt: skip
-    list_filter = ["kind", ("handled_at", admin.EmptyFieldListFilter), "team"]
+    list_display = ["id", "kind", "ticket", "agent", "team", "created_at", "alert_state",
+                    "alerted_at", "handled_at"]  # fmt: skip
+    list_filter = ["kind", ("handled_at", admin.EmptyFieldListFilter), "alert_state", "team"]
     raw_id_fields = ["response", "repeat_cause", "contact", "ticket", "agent", "team",
                      "handled_by"]  # fmt: skip
-    readonly_fields = ["created_at", "alerted_at"]
+    readonly_fields = ["created_at", "alerted_at", "alert_state", "alert_due_at",
+                       "alert_attempts", "alert_error"]  # fmt: skip
     list_select_related = ["ticket", "agent", "team"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "event", "response", "state", "created_at", "sent_at", "attempts"]
+    list_filter = ["state", "event"]
+    search_fields = ["uuid", "last_error"]
+    raw_id_fields = ["response"]

@@ -273,7 +273,7 @@ def _skip_reason(
     open_tickets: set[int],
 ) -> str | None:
     policy, customer = candidate.policy, candidate.customer
-    if customer.opted_out_at is not None:
+    if not customer.may_contact:
         return SkipReason.OPTED_OUT
     if candidate.do_not_survey:
         return SkipReason.DO_NOT_SURVEY

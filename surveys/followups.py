@@ -1,13 +1,19 @@
 """Closing the loop: a detractor or a customer's repeat cause becomes a FollowUp, and the team's
 lead gets an email about it.
 
-The email goes out after the answer commits (never inside the transaction: a rollback cannot
-unsend a mail). If it fails, the failure is logged and `alerted_at` stays empty, which the
-follow-up list shows. A comment the customer adds afterwards is sent to the lead too.
+The alert leaves the customer's request: raising a follow-up marks its alert pending (in the
+answer's transaction) and queues a task after the commit, which emails the team's lead, or
+FOLLOWUP_ALERT_FALLBACK_EMAIL when the team has none. The follow-up's `alert_` columns are an
+outbox row (surveys.outbox): a mail server that is down is retried with backoff and jitter, a
+task that never ran (broker down) or ran out of retries is queued again by the beat's catch-up,
+and the alert goes once. When nobody can be alerted, or the server refuses the address, the
+follow-up says so and the follow-up list shows it. A comment the customer adds afterwards asks
+for the alert again: sent as an update if the lead was alerted already.
 """
 
 import logging
-from functools import partial
+import smtplib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -16,9 +22,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import FollowUp, FollowUpKind, Invitation, RepeatCause, Response
+from config.celery import queue_after_commit
+
+from .models import AlertState, FollowUp, FollowUpKind, Invitation, RepeatCause, Response
+from .outbox import GRACE, Columns, error_text
 
 logger = logging.getLogger(__name__)
+ALERT = Columns(
+    state="alert_state", due_at="alert_due_at", attempts="alert_attempts", error="alert_error"
+)
+# Mail clients and filters can sort the alerts by it; the tests count them by it.
+ALERT_HEADER = "X-Ecoute-Follow-Up"
 
 
 def _about(invitation: Invitation) -> dict:
@@ -35,27 +49,40 @@ def followup_raise_for_response(response: Response, invitation: Invitation) -> F
     if not response.is_detractor:
         return None
     follow_up, created = FollowUp.objects.get_or_create(
-        response=response, defaults={"kind": FollowUpKind.DETRACTOR, **_about(invitation)}
+        response=response,
+        defaults={"kind": FollowUpKind.DETRACTOR, **_about(invitation), **_alert_due()},
     )
     if created:
-        transaction.on_commit(partial(followup_alert_send, follow_up.pk), robust=True)
+        _alert_queue(follow_up.pk)
     return follow_up
 
 
 def followup_raise_for_repeat_cause(cause: RepeatCause, invitation: Invitation) -> FollowUp:
     follow_up, created = FollowUp.objects.get_or_create(
-        repeat_cause=cause, defaults={"kind": FollowUpKind.REPEAT_CAUSE, **_about(invitation)}
+        repeat_cause=cause,
+        defaults={"kind": FollowUpKind.REPEAT_CAUSE, **_about(invitation), **_alert_due()},
     )
     if created:
-        transaction.on_commit(partial(followup_alert_send, follow_up.pk), robust=True)
+        _alert_queue(follow_up.pk)
     return follow_up
 
 
 def followup_comment_added(response: Response) -> None:
-    """The customer explained a bad score after the alert went out: tell the lead."""
-    follow_up = FollowUp.objects.filter(response=response).only("pk", "alerted_at").first()
-    if follow_up is not None:
-        transaction.on_commit(partial(followup_alert_send, follow_up.pk, update=True), robust=True)
+    """The customer explained a bad score: the lead hears of it (an alert still to send will
+    carry the comment; one already sent is followed by an update)."""
+    follow_up = FollowUp.objects.filter(response=response).only("pk").first()
+    if follow_up is not None and ALERT.request(FollowUp.objects.filter(pk=follow_up.pk)):
+        _alert_queue(follow_up.pk)
+
+
+def _alert_due() -> dict:
+    return {"alert_state": AlertState.PENDING, "alert_due_at": timezone.now()}
+
+
+def _alert_queue(follow_up_id: int) -> None:
+    from .tasks import followup_alert_send
+
+    queue_after_commit(followup_alert_send, follow_up_id)
 
 
 @transaction.atomic
@@ -67,21 +94,57 @@ def followup_handle(follow_up: FollowUp, *, user, note: str) -> FollowUp:
     return follow_up
 
 
-def followup_alert_send(follow_up_id: int, *, update: bool = False) -> bool:
-    """Email the team's lead about a follow-up; False when there is nobody to tell."""
-    follow_up = FollowUp.objects.select_related(
+def followup_alert_deliver(follow_up_id: int) -> str:
+    """Send the follow-up's pending alert if this worker takes it; returns the state reached.
+
+    Raises outbox.RetryLater when the mail server cannot be reached (recorded on the row).
+    """
+    rows = FollowUp.objects.filter(pk=follow_up_id)
+    if not ALERT.take(rows):
+        return "not taken"  # Sent already, settled, or another worker has it.
+    follow_up = rows.select_related(
         "response", "repeat_cause", "ticket", "contact", "agent", "team"
-    ).get(pk=follow_up_id)
-    recipient = follow_up.team.lead_email if follow_up.team else ""
+    ).get()
+    recipient = (follow_up.team.lead_email if follow_up.team else "") or (
+        settings.FOLLOWUP_ALERT_FALLBACK_EMAIL
+    )
     if not recipient:
-        return False
+        ALERT.settle(rows, AlertState.NO_RECIPIENT)
+        logger.warning("follow-up %s: nobody to alert (no lead's email, no fallback)", follow_up_id)
+        return AlertState.NO_RECIPIENT
+    try:
+        followup_alert_email(follow_up, recipient).send()
+    except OSError as exc:  # smtplib's errors are OSErrors too.
+        if _transient(exc):
+            raise ALERT.retry_later(rows, error_text(exc), follow_up.alert_attempts) from exc
+        ALERT.settle(rows, AlertState.FAILED, error_text(exc))
+        logger.error("follow-up %s: the mail server refused the alert: %s", follow_up_id, exc)
+        return AlertState.FAILED
+    ALERT.settle(rows, AlertState.SENT, alerted_at=timezone.now())
+    logger.info("follow-up %s: alert sent to %s", follow_up_id, recipient)
+    return AlertState.SENT
+
+
+def _transient(exc: OSError) -> bool:
+    """Unreachable, timed out, or a 4xx answer: try again later. A 5xx or a refused address
+    will not get better by retrying."""
+    code = getattr(exc, "smtp_code", None)
+    if code is not None:
+        return 400 <= code < 500
+    return isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(
+        exc, smtplib.SMTPException
+    )
+
+
+def followup_alert_email(follow_up: FollowUp, recipient: str) -> EmailMultiAlternatives:
+    """The lead's email: the score or cause, the comment, the ticket; an update once alerted."""
     # Leads read the service's language; customers' languages vary.
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "follow_up": follow_up,
             "response": follow_up.response,
             "cause": follow_up.repeat_cause,
-            "update": update,
+            "update": follow_up.alerted_at is not None,
             "list_url": settings.SITE_URL + reverse("surveys_staff:followups"),
         }
         subject = render_to_string("surveys/emails/followup_alert_subject.txt", context)
@@ -89,12 +152,14 @@ def followup_alert_send(follow_up_id: int, *, update: bool = False) -> bool:
             subject=" ".join(subject.split()),
             body=render_to_string("surveys/emails/followup_alert.txt", context),
             to=[recipient],
+            headers={ALERT_HEADER: str(follow_up.pk)},
         )
         message.attach_alternative(
             render_to_string("surveys/emails/followup_alert.html", context), "text/html"
         )
-    message.send()
-    if not update:
-        FollowUp.objects.filter(pk=follow_up.pk).update(alerted_at=timezone.now())
-    logger.info("follow-up %s: alert sent to the team lead", follow_up.pk)
-    return True
+    return message
+
+
+def followup_alerts_overdue(*, grace: timedelta = GRACE) -> list[int]:
+    """The catch-up: pending alerts whose task never came; returns their ids, claimed."""
+    return ALERT.overdue(FollowUp.objects.all(), grace=grace)

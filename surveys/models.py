@@ -3,8 +3,11 @@
 Answers keep their raw score and the scale it was given on, never only a normalised value.
 """
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tickets.models import Agent, Contact, Ticket, unique_external_id
 
@@ -488,9 +491,72 @@ class InvitationToken(models.Model):
         return f"{self.purpose} token for invitation {self.invitation_id}"
 
 
+class OutboxState(models.TextChoices):
+    """Where a message that leaves after a commit stands (surveys.outbox)."""
+
+    PENDING = "pending", pgettext_lazy("webhook delivery", "To send")
+    SENT = "sent", pgettext_lazy("webhook delivery", "Sent")
+    FAILED = "failed", pgettext_lazy("webhook delivery", "Refused")
+
+
+class WebhookEvent(models.TextChoices):
+    CREATED = "response.created", _("Response recorded")
+    UPDATED = "response.updated", _("Response changed")
+
+
+class WebhookDelivery(models.Model):
+    """The response webhook's outbox: one row per event to POST to RESPONSE_WEBHOOK_URL.
+
+    Written in the answer's transaction, so no answer goes without its event; sent once by a
+    task (surveys.webhooks), caught up by the beat when the task never ran.
+    """
+
+    response = models.ForeignKey(
+        Response,
+        verbose_name=_("response"),
+        on_delete=models.CASCADE,
+        related_name="webhook_deliveries",
+    )
+    event = models.CharField(_("event"), max_length=24, choices=WebhookEvent.choices)
+    # The Ecoute-Delivery header: the same for every attempt, so the receiver can drop a repeat.
+    uuid = models.UUIDField(_("delivery id"), default=uuid.uuid4, unique=True, editable=False)
+    state = models.CharField(
+        _("state"), max_length=8, choices=OutboxState.choices, default=OutboxState.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [
+            # The catch-up reads the overdue pending rows; sent ones are most of the table.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(state="pending"),
+                name="webhook_delivery_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.response_id} ({self.state})"
+
+
 class FollowUpKind(models.TextChoices):
     DETRACTOR = "detractor", _("Detractor")
     REPEAT_CAUSE = "repeat_cause", _("Repeat-contact cause")
+
+
+class AlertState(models.TextChoices):
+    """The team lead's alert about a follow-up (same values as OutboxState, and one more)."""
+
+    PENDING = "pending", _("team lead not alerted yet")
+    SENT = "sent", _("team lead alerted")
+    FAILED = "failed", _("alert refused by the mail server")
+    NO_RECIPIENT = "no_recipient", _("nobody to alert: no team lead's email")
 
 
 class FollowUp(models.Model):
@@ -528,6 +594,13 @@ class FollowUp(models.Model):
     )
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
     alerted_at = models.DateTimeField(_("team lead alerted at"), null=True, blank=True)
+    # The alert's outbox state (surveys.outbox): it is sent by a task after the answer commits.
+    alert_state = models.CharField(
+        _("team lead alert"), max_length=12, choices=AlertState.choices, default=AlertState.PENDING
+    )
+    alert_due_at = models.DateTimeField(_("alert due at"), null=True, blank=True)
+    alert_attempts = models.PositiveSmallIntegerField(_("alert attempts"), default=0)
+    alert_error = models.TextField(_("alert error"), blank=True)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     handled_by = models.ForeignKey(
         "auth.User",
@@ -543,7 +616,14 @@ class FollowUp(models.Model):
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["handled_at", "created_at"])]
+        indexes = [
+            models.Index(fields=["handled_at", "created_at"]),
+            models.Index(
+                fields=["alert_due_at"],
+                condition=models.Q(alert_state="pending"),
+                name="followup_alert_due",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(response__isnull=False) | models.Q(repeat_cause__isnull=False),

@@ -6,6 +6,7 @@ a racing insert that slips through (SQLite ignores the lock) turns into an updat
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +26,7 @@ from .models import (
     Response,
     SkipReason,
 )
-from .tokens import ANSWERABLE, TokenExpired
+from .tokens import answerable
 
 COMMENT_MAX = 2000
 
@@ -35,13 +36,14 @@ class AnswerError(ValueError):
 
 
 def _locked_open_invitation(invitation: Invitation) -> Invitation:
+    # The customer's row is locked too: an opt-out committing meanwhile is waited for and seen.
+    # The questionnaire's is not, or every answer to it would wait for the one before.
     locked = (
-        Invitation.objects.select_for_update().select_related("questionnaire").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self", "customer"))
+        .select_related("questionnaire", "customer")
+        .get(pk=invitation.pk)
     )
-    if locked.status not in ANSWERABLE or (
-        locked.expires_at is not None and locked.expires_at <= timezone.now()
-    ):
-        raise TokenExpired(locked)
+    answerable(locked, timezone.now())
     return locked
 
 
@@ -187,13 +189,30 @@ def _repeat_cause_upsert(
 
 @transaction.atomic
 def customer_opt_out(customer: Customer) -> int:
-    """Stop every survey to this customer at once; returns the pending invitations cancelled."""
+    """Stop every survey to this customer at once; returns the invitations cancelled.
+
+    Invitations not handed over yet (pending, or claimed by a worker) are cancelled and sent
+    ones lose their reminder. Every later step asks `may_contact` again anyway, so an opt-out
+    recorded elsewhere (the admin) or racing a worker stops everything too.
+    """
+    # Invitations first, then the customer: the order in which an answer locks them.
+    invitations = Invitation.objects.filter(customer_id=customer.pk)
+    invitations.filter(status=InvitationStatus.SENT, reminded_at__isnull=True).update(
+        reminder_due_at=None
+    )
+    cancelled = invitations.filter(
+        Q(status=InvitationStatus.PENDING)
+        | Q(status=InvitationStatus.SENDING, sent_at__isnull=True)
+    ).update(
+        status=InvitationStatus.CANCELLED,
+        skip_reason=SkipReason.OPTED_OUT,
+        claim=None,
+        claimed_at=None,
+    )
     Customer.objects.filter(pk=customer.pk, opted_out_at__isnull=True).update(
         opted_out_at=timezone.now()
     )
-    return Invitation.objects.filter(
-        customer_id=customer.pk, status=InvitationStatus.PENDING
-    ).update(status=InvitationStatus.CANCELLED, skip_reason=SkipReason.OPTED_OUT)
+    return cancelled
 
 
 class NotYourContact(PermissionError):

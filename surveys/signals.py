@@ -1,7 +1,8 @@
 """What `surveys` announces; other parts listen (the outgoing webhook, for one).
 
 Sent inside the transaction that wrote the rows, like tickets.signals: a listener that queues
-work must do it on commit (`task.delay_on_commit(...)`).
+work writes its own row in that transaction and queues the task with
+`config.celery.queue_after_commit`, which runs after the commit and never fails the caller.
 """
 
 from django.dispatch import Signal

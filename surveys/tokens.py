@@ -47,6 +47,24 @@ class TokenExpired(TokenError):
         self.invitation = invitation
 
 
+class TokenWithdrawn(TokenError):
+    """A real token whose customer opted out (or was erased): nothing is recorded (410)."""
+
+    def __init__(self, invitation: Invitation) -> None:
+        super().__init__(f"the customer of invitation {invitation.pk} opted out")
+        self.invitation = invitation
+
+
+def answerable(invitation: Invitation, now) -> None:
+    """Raise unless the invitation can take an answer now (its customer loaded)."""
+    if not invitation.customer.may_contact:
+        raise TokenWithdrawn(invitation)
+    if invitation.status not in ANSWERABLE:
+        raise TokenExpired(invitation)
+    if invitation.expires_at is not None and invitation.expires_at <= now:
+        raise TokenExpired(invitation)
+
+
 def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -95,8 +113,5 @@ def token_resolve(raw: str, purpose: str) -> Invitation:
     if token.expires_at <= now:
         raise TokenExpired(invitation)
     if purpose == TokenPurpose.ANSWER:
-        if invitation.status not in ANSWERABLE:
-            raise TokenExpired(invitation)
-        if invitation.expires_at is not None and invitation.expires_at <= now:
-            raise TokenExpired(invitation)
+        answerable(invitation, now)
     return invitation

@@ -1,12 +1,17 @@
-"""The outgoing webhook: each new response POSTed, signed, to RESPONSE_WEBHOOK_URL.
+"""The outgoing webhook: each new or changed response POSTed, signed, to RESPONSE_WEBHOOK_URL.
 
 Signature (the `Ecoute-Signature` header): `t=<unix time>,v1=<hex>` where `<hex>` is
 HMAC-SHA256 with RESPONSE_WEBHOOK_SECRET as key over `<unix time>.<raw request body>`. To
 verify: split the header, recompute the HMAC over the timestamp, a dot and the body bytes as
 received, compare in constant time (`hmac.compare_digest`), and refuse a timestamp more than a
-few minutes away from your clock (replays). `Ecoute-Delivery` is unique per event: a retried POST
-carries the same one (the Celery task id), so the receiver can drop duplicates. A changed
-answer is posted again as `response.updated`.
+few minutes away from your clock (replays). `Ecoute-Delivery` is unique per event and the same
+for every attempt, so the receiver can drop a repeat. A changed answer is posted again as
+`response.updated`.
+
+Each event is a `WebhookDelivery` row written with the answer (surveys.outbox): a task posts it
+once the answer commits, retried with backoff on transport errors, 429 and 5xx; the beat's
+catch-up queues the events whose task never ran (broker down) or ran out of retries. A 4xx is
+a refusal: the row is marked failed and logged, not retried.
 """
 
 import hashlib
@@ -14,25 +19,21 @@ import hmac
 import json
 import logging
 import time
-import uuid
+from datetime import timedelta
 
 import httpx
 from django.conf import settings
-from django.db import transaction
+from django.utils import timezone
 
-from surveys.models import Response
+from config.celery import queue_after_commit
+from surveys.models import OutboxState, Response, WebhookDelivery, WebhookEvent
+from surveys.outbox import GRACE, Columns, error_text
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "Ecoute-Signature"
 DELIVERY_HEADER = "Ecoute-Delivery"
 TIMEOUT_SECONDS = 10.0
-
-
-class WebhookServerError(ConnectionError):
-    """The receiver answered 5xx or 429: try again later."""
-
-
-TRANSIENT_ERRORS = (httpx.TransportError, WebhookServerError)
+WEBHOOK = Columns(state="state", due_at="due_at", attempts="attempts", error="last_error")
 
 
 def signature(body: bytes, timestamp: int, secret: str | None = None) -> str:
@@ -74,38 +75,49 @@ def response_payload(response: Response, event: str = "response.created") -> dic
     }
 
 
-def response_webhook_post(
-    response_id: int, event: str = "response.created", delivery_id: str = ""
-) -> int | None:
-    """POST the response; returns the HTTP status, or None when the response is gone."""
+def webhook_deliver(delivery_id: int) -> int | None:
+    """POST one pending event if this worker takes it; returns the receiver's status.
+
+    Raises outbox.RetryLater on a transient failure (recorded on the row).
+    """
+    rows = WebhookDelivery.objects.filter(pk=delivery_id)
+    if not WEBHOOK.take(rows):
+        return None  # Sent already, refused for good, or another worker has it.
+    delivery = rows.select_related("response__contact", "response__ticket").get()
     url = settings.RESPONSE_WEBHOOK_URL
-    response = (
-        Response.objects.select_related("contact", "ticket", "invitation")
-        .filter(pk=response_id)
-        .first()
-    )
-    if not url or response is None:
+    if not url:
+        WEBHOOK.settle(rows, OutboxState.FAILED, "RESPONSE_WEBHOOK_URL is not set.")
         return None
-    body = json.dumps(response_payload(response, event), separators=(",", ":")).encode()
+    body = json.dumps(response_payload(delivery.response, delivery.event), separators=(",", ":"))
     headers = {
         "Content-Type": "application/json",
-        SIGNATURE_HEADER: signature(body, int(time.time())),
-        DELIVERY_HEADER: delivery_id or str(uuid.uuid4()),
+        SIGNATURE_HEADER: signature(body.encode(), int(time.time())),
+        DELIVERY_HEADER: str(delivery.uuid),
         "User-Agent": "Ecoute-Webhook/1",
     }
-    answer = httpx.post(url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
+    try:
+        answer = httpx.post(url, content=body.encode(), headers=headers, timeout=TIMEOUT_SECONDS)
+    except httpx.TransportError as exc:
+        raise WEBHOOK.retry_later(rows, error_text(exc), delivery.attempts) from exc
     if answer.status_code == 429 or answer.status_code >= 500:
-        raise WebhookServerError(f"{url} answered {answer.status_code}")
+        error = f"{url} answered {answer.status_code}"
+        raise WEBHOOK.retry_later(rows, error, delivery.attempts)
     if answer.status_code >= 400:
         # A 4xx will not get better by retrying: say so loudly once.
-        logger.error("Webhook %s refused response %s: %s", url, response.pk, answer.status_code)
+        logger.error(
+            "Webhook %s refused response %s: %s", url, delivery.response_id, answer.status_code
+        )
+        WEBHOOK.settle(rows, OutboxState.FAILED, f"{url} answered {answer.status_code}")
+        return answer.status_code
+    WEBHOOK.settle(rows, OutboxState.SENT, sent_at=timezone.now())
     return answer.status_code
 
 
 def on_response_recorded(
     sender, response_id: int | None = None, created: bool = True, **kwargs
 ) -> None:
-    """Receiver of surveys.signals.response_recorded: queue the POST once the answer commits.
+    """Receiver of surveys.signals.response_recorded, inside the answer's transaction: write the
+    event's outbox row and queue its POST for after the commit.
 
     A changed answer (new score, follow-ups) is posted too, as `response.updated`.
     """
@@ -113,7 +125,15 @@ def on_response_recorded(
         response_id = kwargs["response"].pk
     if not settings.RESPONSE_WEBHOOK_URL or response_id is None:
         return
-    from surveys.tasks import response_webhook_post as task
+    from surveys.tasks import response_webhook_deliver
 
-    event = "response.created" if created else "response.updated"
-    transaction.on_commit(lambda: task.delay(response_id, event))
+    event = WebhookEvent.CREATED if created else WebhookEvent.UPDATED
+    delivery = WebhookDelivery.objects.create(
+        response_id=response_id, event=event, due_at=timezone.now()
+    )
+    queue_after_commit(response_webhook_deliver, delivery.pk)
+
+
+def webhooks_overdue(*, grace: timedelta = GRACE) -> list[int]:
+    """The catch-up: pending events whose task never came; returns their ids, claimed."""
+    return WEBHOOK.overdue(WebhookDelivery.objects.all(), grace=grace)

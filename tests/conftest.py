@@ -55,6 +55,17 @@ def redis_url():
     return url
 
 
+@pytest.fixture
+def redis_server():
+    """The redis-server program, for fault tests that run a Redis of their own."""
+    import shutil
+
+    program = shutil.which("redis-server")
+    if program is None:
+        _missing("redis-server is not installed")
+    return program
+
+
 @pytest.fixture(scope="session")
 def reference_dir():
     """The reference history (18 months) with the KPIs computed by two engines.
@@ -63,6 +74,17 @@ def reference_dir():
     a clone alone passes its tests.
     """
     return Path(__file__).resolve().parent / "reference"
+
+
+@pytest.fixture
+def eager():
+    """Run queued tasks in-process even when a broker is configured (CI)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
 
 
 def pytest_collection_modifyitems(items) -> None:

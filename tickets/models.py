@@ -83,6 +83,24 @@ class Agent(models.Model):
         return self.name or self.external_id
 
 
+# The one consent rule: a customer who opted out is never written to again. Erasing a
+# customer's personal data opts them out too (tickets.personal_data), so it covers both. Every
+# step that may reach a customer (survey decision, delivery and reminder claims, the sending
+# itself, link issuing, answering) asks it, through the queryset below or the property.
+MAY_CONTACT = models.Q(opted_out_at__isnull=True)
+
+
+class CustomerQuerySet(models.QuerySet):
+    """Ask it of customers picked by primary key (`filter(pk__in=...)`): joined from a batch of
+    invitations instead, the planner may read every customer to find a few."""
+
+    def may_contact(self) -> "CustomerQuerySet":
+        return self.filter(MAY_CONTACT)
+
+    def may_not_contact(self) -> "CustomerQuerySet":
+        return self.exclude(MAY_CONTACT)
+
+
 class Customer(models.Model):
     external_id = models.CharField(_("external id"), max_length=64)
     email = models.EmailField(_("email"), blank=True)
@@ -93,6 +111,8 @@ class Customer(models.Model):
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
     opted_out_at = models.DateTimeField(_("opted out at"), null=True, blank=True)
 
+    objects = CustomerQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
@@ -100,6 +120,11 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+    @property
+    def may_contact(self) -> bool:
+        """MAY_CONTACT, for one customer already loaded."""
+        return self.opted_out_at is None
 
 
 class Ticket(models.Model):

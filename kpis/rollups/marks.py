@@ -21,10 +21,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import TruncDate
 
+from config.celery import queue_after_commit
 from surveys.models import AgentRating, RepeatCause, Response
 from tickets.facts import fcr_window
 from tickets.models import Contact, Ticket
@@ -39,16 +39,12 @@ def days_mark(days: Iterable[date]) -> int:
     if not wanted:
         return 0
     DirtyDay.objects.bulk_create([DirtyDay(day=d) for d in wanted], batch_size=500)
-    # After the commit; a broker that refuses the task loses nothing (the days stay dirty,
-    # hence scanned, until the beat's refresh), so it must not fail the write's request.
-    transaction.on_commit(_refresh_enqueue, robust=True)
-    return len(wanted)
-
-
-def _refresh_enqueue() -> None:
     from ..tasks import kpi_rollups_refresh
 
-    kpi_rollups_refresh.delay()
+    # After the commit; a broker that refuses the task loses nothing (the days stay dirty,
+    # hence scanned, until the beat's refresh), so it must not fail the write's request.
+    queue_after_commit(kpi_rollups_refresh)
+    return len(wanted)
 
 
 def _day(moment: datetime) -> date:

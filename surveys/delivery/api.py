@@ -7,6 +7,7 @@ marks the invitation sent.
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
@@ -15,10 +16,11 @@ from rest_framework.views import APIView
 
 from guard.api_schema import RETRY_AFTER, error_responses
 from surveys.models import Delivery, Invitation, InvitationStatus
+from tickets.models import Customer
 from tickets.permissions import IsIntegrationOrStaff
 from tickets.tokens import TokenScope
 
-from .links import LinkUnavailable, invitation_link_issue
+from .links import CustomerOptedOut, LinkUnavailable, invitation_link_issue
 
 
 class LinkOutputSerializer(serializers.Serializer):
@@ -32,9 +34,18 @@ class LinkGone(exceptions.APIException):
     default_code = "link_unavailable"
 
 
+class LinkRefused(LinkGone):
+    default_code = "customer_opted_out"
+    default_detail = gettext_lazy(
+        "This customer has opted out of surveys: no survey link may be sent to them."
+    )
+
+
 def _link_response(invitation: Invitation) -> Response:
     try:
         url = invitation_link_issue(invitation)
+    except CustomerOptedOut as exc:
+        raise LinkRefused() from exc
     except LinkUnavailable as exc:
         raise LinkGone(_("No survey link for this invitation: %(why)s.") % {"why": exc}) from exc
     invitation.refresh_from_db(fields=["expires_at"])
@@ -78,15 +89,15 @@ class TicketInvitationLinkApi(APIView):
         ticket = request.query_params.get("ticket", "")
         if not ticket:
             raise exceptions.ValidationError({"ticket": [_("Give the ticket's external id.")]})
+        links = Invitation.objects.filter(ticket__external_id=ticket, delivery=Delivery.LINK)
         invitation = (
-            Invitation.objects.filter(
-                ticket__external_id=ticket,
-                delivery=Delivery.LINK,
-                status__in=[InvitationStatus.PENDING, InvitationStatus.SENT],
-            )
+            links.filter(status__in=[InvitationStatus.PENDING, InvitationStatus.SENT])
             .order_by("-created_at", "-pk")
             .first()
         )
+        stopped = Customer.objects.filter(pk__in=links.values("customer_id")).may_not_contact()
+        if invitation is None and stopped.exists():
+            raise LinkRefused()  # Its invitation was cancelled by the opt-out: say why.
         if invitation is None:
             raise exceptions.NotFound(_("This ticket has no open survey link."))
         return _link_response(invitation)

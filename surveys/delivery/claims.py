@@ -15,7 +15,8 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from surveys.models import Delivery, Invitation, InvitationStatus
+from surveys.models import Delivery, Invitation, InvitationStatus, SkipReason
+from tickets.models import Customer
 
 logger = logging.getLogger(__name__)
 
@@ -33,22 +34,47 @@ def _lock(queryset: QuerySet) -> QuerySet:
     return queryset
 
 
-def _claim(queryset: QuerySet, *, kind: str, enqueue: Enqueue, now, **claimed) -> list[int]:
-    """Claim up to one batch from `queryset` and queue it once the claim is committed."""
+def _claim(
+    queryset: QuerySet, *, kind: str, enqueue: Enqueue, now, **claimed
+) -> tuple[int, list[int]]:
+    """Claim up to one batch from `queryset` and queue it once the claim is committed.
+
+    Returns how many due rows were looked at and the ids claimed. Rows whose customer opted out
+    since the decision are withheld instead of claimed.
+    """
     claim = uuid.uuid4()
     with transaction.atomic():
-        ids = list(_lock(queryset).values_list("pk", flat=True)[: settings.INVITATION_BATCH_SIZE])
-        if not ids:
-            return []
-        queryset.filter(pk__in=ids).update(claim=claim, claimed_at=now, **claimed)
+        size = settings.INVITATION_BATCH_SIZE
+        locked = dict(_lock(queryset).values_list("pk", "customer_id")[:size])
+        if not locked:
+            return 0, []
+        stopped = set(
+            Customer.objects.filter(pk__in=set(locked.values()))
+            .may_not_contact()
+            .values_list("pk", flat=True)
+        )
+        withheld = [pk for pk, customer in locked.items() if customer in stopped]
+        if withheld:
+            _withhold(queryset.filter(pk__in=withheld), kind)
+        queryset.filter(pk__in=[pk for pk in locked if pk not in withheld]).update(
+            claim=claim, claimed_at=now, **claimed
+        )
         # Check we got them: on SQLite a concurrent claim may have taken some first.
         ids = list(
-            Invitation.objects.filter(pk__in=ids, claim=claim)
+            Invitation.objects.filter(pk__in=locked, claim=claim)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        transaction.on_commit(lambda: _enqueue_or_release(enqueue, ids, claim, kind))
-    return ids
+        if ids:
+            transaction.on_commit(lambda: _enqueue_or_release(enqueue, ids, claim, kind))
+    return len(locked), ids
+
+
+def _withhold(queryset: QuerySet, kind: str) -> int:
+    """The customer opted out after the survey was decided: nothing more goes to them."""
+    if kind == "reminder":
+        return queryset.update(reminder_due_at=None)
+    return queryset.update(status=InvitationStatus.CANCELLED, skip_reason=SkipReason.OPTED_OUT)
 
 
 def _enqueue_or_release(enqueue: Enqueue, ids: list[int], claim: uuid.UUID, kind: str) -> None:
@@ -103,14 +129,14 @@ def invitations_dispatch(enqueue: Enqueue, *, now=None, max_batches: int | None 
     budget = settings.INVITATION_MAX_IN_FLIGHT - in_flight
     queued = batches = 0
     while budget > 0 and (max_batches is None or batches < max_batches):
-        ids = _claim(
+        looked_at, ids = _claim(
             due_invitations(now),
             kind="invitation",
             enqueue=enqueue,
             now=now,
             status=InvitationStatus.SENDING,
         )
-        if not ids:
+        if not looked_at:
             break
         queued += len(ids)
         budget -= len(ids)
@@ -123,8 +149,8 @@ def reminders_dispatch(enqueue: Enqueue, *, now=None, max_batches: int | None = 
     now = now or timezone.now()
     queued = batches = 0
     while max_batches is None or batches < max_batches:
-        ids = _claim(due_reminders(now), kind="reminder", enqueue=enqueue, now=now)
-        if not ids:
+        looked_at, ids = _claim(due_reminders(now), kind="reminder", enqueue=enqueue, now=now)
+        if not looked_at:
             break
         queued += len(ids)
         batches += 1

@@ -23,6 +23,10 @@ class LinkUnavailable(Exception):
     """No survey link can be given for this invitation (answered, expired, not a link...)."""
 
 
+class CustomerOptedOut(LinkUnavailable):
+    """The customer opted out (or was erased): no link may be given to them again."""
+
+
 def tokens_issue_many(invitations: list[Invitation], purpose: str) -> dict[int, str]:
     """A new raw token per invitation for `purpose`, stored hashed; {invitation pk: raw}."""
     raws = {invitation.pk: secrets.token_urlsafe(TOKEN_BYTES) for invitation in invitations}
@@ -85,9 +89,11 @@ def invitation_link_issue(invitation: Invitation) -> str:
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update(of=("self",))
-            .select_related("policy")
+            .select_related("policy", "customer")
             .get(pk=invitation.pk)
         )
+        if not invitation.customer.may_contact:
+            raise CustomerOptedOut("the customer opted out of surveys")
         if invitation.delivery != Delivery.LINK:
             raise LinkUnavailable("not a link invitation")
         if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.SENT):

@@ -21,7 +21,8 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from surveys.models import Delivery, Invitation, InvitationStatus
+from surveys.models import Delivery, Invitation, InvitationStatus, SkipReason
+from tickets.models import Customer
 
 from . import sms, smtp
 from .claims import reminder_push_back
@@ -65,6 +66,7 @@ class BatchReport:
     sent: int = 0
     refused: int = 0
     skipped: int = 0
+    withheld: int = 0  # The customer opted out after the claim.
     errors: list[str] = field(default_factory=list)
 
 
@@ -160,11 +162,21 @@ class _InvitationRows:
         }
         previous, self.unconfirmed = self.unconfirmed, None
         if previous is None:
-            return self.queryset([invitation.pk]).update(**stamp) == 1
+            return _asking(self.queryset([invitation.pk]), invitation).update(**stamp) == 1
         if _stamp_and_confirm(self.claim, invitation.pk, previous.pk, stamp) == 2:
             return True
         # Rare: a row was released under us; ask which one.
         return Invitation.objects.filter(pk=invitation.pk, claim=self.claim, sent_at=now).exists()
+
+    def withhold(self, invitation: Invitation) -> bool:
+        """The stamp was refused because the customer opted out: cancel the row, if so."""
+        withheld = _asking(self.queryset([invitation.pk]), invitation, stopped=True).update(
+            status=InvitationStatus.CANCELLED,
+            skip_reason=SkipReason.OPTED_OUT,
+            claim=None,
+            claimed_at=None,
+        )
+        return withheld == 1
 
     def done(self, invitation: Invitation) -> None:
         # Confirmed with the next stamp (or by flush): until then the row is stamped, which a
@@ -195,6 +207,15 @@ class _InvitationRows:
         )
 
 
+def _asking(queryset, invitation: Invitation, *, stopped: bool = False):
+    """`queryset` narrowed to its rows whose customer may still be contacted (or, `stopped`,
+    may not), asked in the statement that changes them, by the customer's primary key."""
+    customer = Customer.objects.filter(pk=invitation.customer_id)
+    return queryset.filter(
+        customer__in=customer.may_not_contact() if stopped else customer.may_contact()
+    )
+
+
 # What the statement below changes: on the confirmed row, then on the stamped one.
 _CONFIRMED = {"status": InvitationStatus.SENT, "claim": None, "claimed_at": None}
 _STAMPED = ("sent_at", "expires_at", "reminder_due_at")
@@ -202,6 +223,9 @@ _STAMPED = ("sent_at", "expires_at", "reminder_due_at")
 
 def _stamp_and_confirm(claim: str, pk: int, previous: int, stamp: dict) -> int:
     """Stamp row `pk` as handed over and mark row `previous` sent; returns the rows updated.
+
+    Row `pk` is stamped only if its customer may still be contacted: asked in the statement
+    that stamps it, so an opt-out committed before the stamp is always seen.
 
     Written as SQL because this statement runs once per email: building it with the ORM
     (CASE expressions resolved and compiled every time) cost more than sending the email.
@@ -213,31 +237,44 @@ def _stamp_and_confirm(claim: str, pk: int, previous: int, stamp: dict) -> int:
     for name in _STAMPED:
         params += [pk, field(name).get_db_prep_value(stamp[name], connection)]
     claim_value = field("claim").get_db_prep_value(claim, connection)
-    params += [previous, pk, claim_value, InvitationStatus.SENDING, previous]
+    sql, rule_params = _stamp_and_confirm_sql(connection.vendor)
+    params += [previous, pk, claim_value, InvitationStatus.SENDING, previous, *rule_params]
     with connection.cursor() as cursor:
-        cursor.execute(_stamp_and_confirm_sql(connection.vendor), params)
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 
 @lru_cache(maxsize=4)
-def _stamp_and_confirm_sql(vendor: str) -> str:
+def _stamp_and_confirm_sql(vendor: str) -> tuple[str, tuple]:
     def column(name: str) -> str:
         return connection.ops.quote_name(Invitation._meta.get_field(name).column)
 
     pk = column("id")
+    table = connection.ops.quote_name(Invitation._meta.db_table)
     assignments = ", ".join(
         f"{column(name)} = CASE WHEN {pk} = %s THEN %s ELSE {column(name)} END"
         for name in (*_CONFIRMED, *_STAMPED)
     )
+    customers = Customer.objects.may_contact()
+    customer_table = connection.ops.quote_name(Customer._meta.db_table)
+    rule, rule_params = customers.query.where.as_sql(
+        customers.query.get_compiler(connection=connection), connection
+    )
+    may_contact = (
+        f"EXISTS (SELECT 1 FROM {customer_table}"
+        f" WHERE {customer_table}.{connection.ops.quote_name(Customer._meta.pk.column)}"
+        f" = {table}.{column('customer')} AND {rule})"
+    )
     # Rows by primary key only: the status test sits in a CASE, which no index can serve.
     # Written plainly, it lets the planner, whose statistics lag behind a large send, read
     # every in-flight row through a status index instead of two rows by key.
-    return (
-        f"UPDATE {connection.ops.quote_name(Invitation._meta.db_table)} SET {assignments}"
+    sql = (
+        f"UPDATE {table} SET {assignments}"
         f" WHERE {pk} IN (%s, %s) AND {column('claim')} = %s"
         f" AND CASE WHEN {column('status')} = %s"
-        f" THEN {pk} = %s OR {column('sent_at')} IS NULL ELSE false END"
+        f" THEN {pk} = %s OR ({column('sent_at')} IS NULL AND {may_contact}) ELSE false END"
     )
+    return sql, tuple(rule_params)
 
 
 class _ReminderRows(_InvitationRows):
@@ -254,7 +291,16 @@ class _ReminderRows(_InvitationRows):
         pass
 
     def hand_over(self, invitation: Invitation) -> bool:
-        return self.queryset([invitation.pk]).update(reminded_at=timezone.now()) == 1
+        stamped = _asking(self.queryset([invitation.pk]), invitation).update(
+            reminded_at=timezone.now()
+        )
+        return stamped == 1
+
+    def withhold(self, invitation: Invitation) -> bool:
+        withheld = _asking(self.queryset([invitation.pk]), invitation, stopped=True).update(
+            claim=None, claimed_at=None, reminder_due_at=None
+        )
+        return withheld == 1
 
     def done(self, invitation: Invitation) -> None:
         Invitation.objects.filter(pk=invitation.pk, claim=self.claim).update(
@@ -331,7 +377,10 @@ def _send_one(invitation, links, rows, senders: _Senders, report: BatchReport) -
         return
     senders.open_for(message)  # A connection that cannot open is transient: retried whole.
     if not rows.hand_over(invitation):
-        report.skipped += 1  # Taken by another claim, answered, or already handed over.
+        if rows.withhold(invitation):
+            report.withheld += 1
+        else:
+            report.skipped += 1  # Taken by another claim, answered, or already handed over.
         return
     try:
         senders.send(message)

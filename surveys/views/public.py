@@ -30,7 +30,7 @@ from ..services import (
     response_record,
     score_parse,
 )
-from ..tokens import TokenExpired, TokenInvalid, TokenPurpose, token_resolve
+from ..tokens import TokenExpired, TokenInvalid, TokenPurpose, TokenWithdrawn, token_resolve
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
@@ -114,8 +114,8 @@ def _open(request: HttpRequest, token: str, purpose: str) -> tuple[Invitation, s
                 ),
             )
         ) from None
-    except TokenExpired as closed:
-        raise _Page(_closed(request, closed.invitation)) from None
+    except (TokenExpired, TokenWithdrawn) as closed:
+        raise _Page(_closed(request, closed)) from None
     return invitation, _language(request, invitation)
 
 
@@ -137,10 +137,23 @@ def _too_many(request: HttpRequest, seconds: int) -> HttpResponse:
     return response
 
 
-def _closed(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+def _closed(request: HttpRequest, closed: TokenExpired | TokenWithdrawn) -> HttpResponse:
+    """The page for a survey that takes no answer any more: over, or the customer said stop."""
+    language = _language(request, closed.invitation)
+    if isinstance(closed, TokenWithdrawn):
+        return _error(
+            request,
+            language,
+            410,
+            _("You no longer receive our surveys"),
+            _(
+                "You asked us to stop sending you surveys, so this one is closed and nothing "
+                "is recorded here. Thank you all the same."
+            ),
+        )
     return _error(
         request,
-        _language(request, invitation),
+        language,
         410,
         _("This survey is closed"),
         _("The time to answer this survey is over. Thank you for your interest all the same."),
@@ -214,8 +227,8 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
                 response_record(invitation, request.POST.get("score"))
             except AnswerError as exc:
                 error, status = exc.args[0], 400
-            except TokenExpired:
-                return _closed(request, invitation)
+            except (TokenExpired, TokenWithdrawn) as closed:
+                return _closed(request, closed)
             else:
                 return redirect(_url("surveys:details", token, language))
             selected = None
@@ -261,8 +274,8 @@ def _answer_repeat(
             repeat_cause_record(invitation, code, comment)
         except AnswerError as exc:
             error, status = exc.args[0], 400
-        except TokenExpired:
-            return _closed(request, invitation)
+        except (TokenExpired, TokenWithdrawn) as closed:
+            return _closed(request, closed)
         else:
             return redirect(_url("surveys:thanks", token, language))
     return render(
@@ -310,8 +323,8 @@ def details(request: HttpRequest, token: str) -> HttpResponse:
                 )
             except AnswerError as exc:
                 error, status = exc.args[0], 400
-            except TokenExpired:
-                return _closed(request, invitation)
+            except (TokenExpired, TokenWithdrawn) as closed:
+                return _closed(request, closed)
             else:
                 return redirect(_url("surveys:thanks", token, language))
         chosen = set(response.low_score_reasons.values_list("code", flat=True))

@@ -18,6 +18,7 @@ MODELS = [
     "agentrating",
     "repeatcause",
     "followup",
+    "webhookdelivery",
 ]
 
 

@@ -1,10 +1,8 @@
 """SMS backends, link delivery for helpdesks, and the outgoing webhook (against local servers)."""
 
 import json
-import threading
 from base64 import b64decode
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
@@ -12,58 +10,17 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from surveys import webhooks
+from surveys import outbox, webhooks
 from surveys.delivery import claims, sms
-from surveys.models import InvitationStatus, Response, TokenPurpose
-from surveys.tasks import invitations_send_batch, response_webhook_post
+from surveys.models import InvitationStatus, Response, TokenPurpose, WebhookDelivery
+from surveys.outbox import RetryLater
+from surveys.tasks import invitations_send_batch
 from surveys.tokens import token_resolve
+from tests.surveys.delivery_support import FakeServer
 from tests.surveys.factories import InvitationFactory
 from tickets.tokens import api_token_create
 
 pytestmark = pytest.mark.django_db
-
-
-class FakeServer:
-    """An HTTP server on 127.0.0.1 that records requests and answers with queued statuses."""
-
-    def __init__(self, statuses=(200,), body: dict | None = None) -> None:
-        self.requests: list[dict] = []
-        self.statuses = list(statuses)
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length", 0))
-                server.requests.append(
-                    {
-                        "path": self.path,
-                        "headers": dict(self.headers),
-                        "body": self.rfile.read(length),
-                    }
-                )
-                status = server.statuses.pop(0) if len(server.statuses) > 1 else server.statuses[0]
-                payload = json.dumps(body or {"sid": f"SM{len(server.requests)}"}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> "FakeServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -267,17 +224,6 @@ def webhook(settings):
     return serve
 
 
-@pytest.fixture
-def eager():
-    """Run queued tasks in-process even when a broker is configured."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
 def test_each_new_response_is_posted_signed(webhook, eager, django_capture_on_commit_callbacks):
     response = a_response()
     from surveys.signals import response_recorded
@@ -294,18 +240,55 @@ def test_each_new_response_is_posted_signed(webhook, eager, django_capture_on_co
     assert webhooks.signature_verify(header, request["body"], "whsec")
     assert not webhooks.signature_verify(header, request["body"], "other secret")
     assert not webhooks.signature_verify(header, request["body"] + b" ", "whsec")
+    delivery = WebhookDelivery.objects.get()
+    assert request["headers"][webhooks.DELIVERY_HEADER] == str(delivery.uuid)
+    assert (delivery.state, delivery.attempts) == ("sent", 0)
+    assert delivery.sent_at is not None
 
 
-def test_webhook_is_retried_on_a_server_error_not_on_a_refusal(webhook):
-    response = a_response()
+def event(response: Response) -> WebhookDelivery:
+    return WebhookDelivery.objects.create(
+        response=response, event="response.created", due_at=timezone.now()
+    )
 
-    with webhook(503) as server, pytest.raises(webhooks.WebhookServerError):
-        webhooks.response_webhook_post(response.pk)
-    assert len(server.requests) == 1
-    assert response_webhook_post.autoretry_for == webhooks.TRANSIENT_ERRORS
+
+def test_webhook_is_retried_on_a_server_error_with_the_same_delivery_id(webhook, monkeypatch):
+    monkeypatch.setattr(outbox, "get_exponential_backoff_interval", lambda *args, **kw: 30)
+    delivery = event(a_response())
+
+    with webhook(503, 204) as server:
+        with pytest.raises(RetryLater) as later:
+            webhooks.webhook_deliver(delivery.pk)
+        delivery.refresh_from_db()
+        assert (delivery.state, delivery.attempts) == ("pending", 1)
+        assert delivery.last_error.endswith("answered 503")
+        assert delivery.due_at == pytest.approx(
+            timezone.now() + timedelta(seconds=later.value.countdown), abs=timedelta(seconds=2)
+        )
+        assert later.value.countdown == 30
+        assert webhooks.webhook_deliver(delivery.pk) is None  # Not before it is due.
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
+        assert webhooks.webhook_deliver(delivery.pk) == 204
+
+    first, second = (r["headers"][webhooks.DELIVERY_HEADER] for r in server.requests)
+    assert first == second == str(delivery.uuid)
+    delivery.refresh_from_db()
+    assert delivery.state == "sent"
+
+
+def test_a_refusal_is_not_retried(webhook):
+    delivery = event(a_response())
 
     with webhook(410) as server:
-        assert webhooks.response_webhook_post(response.pk) == 410
+        assert webhooks.webhook_deliver(delivery.pk) == 410
+        assert webhooks.webhook_deliver(delivery.pk) is None
+
+    assert len(server.requests) == 1
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.last_error) == (
+        "failed",
+        f"{server.url}/hooks/ecoute answered 410",
+    )
 
 
 def test_no_webhook_without_a_url(settings, django_capture_on_commit_callbacks):
@@ -314,3 +297,4 @@ def test_no_webhook_without_a_url(settings, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         webhooks.on_response_recorded(Response, response_id=response.pk)
     assert callbacks == []
+    assert not WebhookDelivery.objects.exists()

@@ -16,14 +16,20 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from django.db import connection
 from django.utils import timezone
 
 from surveys import tasks
 from surveys.delivery import claims
 from surveys.models import Invitation, InvitationStatus, Response
 from tests.factories import CustomerFactory
-from tests.surveys.delivery_support import Sink, Worker, worker_env
+from tests.surveys.delivery_support import (
+    Sink,
+    Worker,
+    database_url,
+    wait_until,
+    worker_env,
+    worker_sessions,
+)
 from tests.surveys.factories import InvitationFactory, PolicyFactory
 from tickets.records import ContactRecord
 from tickets.services import contacts_upsert
@@ -31,15 +37,6 @@ from tickets.services import contacts_upsert
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-WORKER_APP = "ecoute-test-worker"
-
-
-def database_url() -> str:
-    """The test database (pytest-django's, not the configured one), for the worker process."""
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return f"postgres://{auth}@{host}/{db['NAME']}?application_name={WORKER_APP}"
 
 
 @pytest.fixture
@@ -60,25 +57,6 @@ def broker(redis_url, postgres, transactional_db, django_db_serialized_rollback)
     # A killed worker's database session ends when PostgreSQL notices; the test database can
     # only be dropped after that.
     wait_until(lambda: not worker_sessions(), timeout=15, what="worker sessions to end")
-
-
-def worker_sessions() -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity"
-            " WHERE datname = current_database() AND application_name = %s",
-            [WORKER_APP],
-        )
-        return cursor.fetchall()
-
-
-def wait_until(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 def parts(raw: bytes) -> tuple[Message, str, str]:
