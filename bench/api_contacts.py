@@ -66,7 +66,8 @@ def main() -> None:
     try:
         owner = User.objects.create_user("bench")
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_create(name='b', user=owner)[1]}")
+        _token, raw = api_token_create(name="b", user=owner, scopes=["history:write"])
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
         new, same, changed = [], [], []
         for r in range(args.rounds):
             body = batch(r * args.size, args.size)

@@ -4,6 +4,7 @@ Read strictly through `config.env`: a bad value, or a production start missing w
 stops the start with one message that lists every problem.
 """
 
+import re
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "guard",
     "tickets",
     "surveys",
     "kpis",
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     # Static files straight after, before sessions or anything that touches the database.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads the request into a query (the session cookie, the views).
+    "guard.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -116,10 +120,6 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASE_ROUTERS = ["kpis.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache of the overview's panels (kpis.dashboard.cache): per process unless CACHE_URL names a
-# shared one, e.g. redis://127.0.0.1:6379/1.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-OVERVIEW_CACHE_SECONDS = env.int("OVERVIEW_CACHE_SECONDS", default=600)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="fr")
@@ -155,6 +155,19 @@ WHITENOISE_ROOT = BASE_DIR / "web" / "root"
 # find files where they lie, as `make demo` does, without a collectstatic.
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG
 
+# Django's checks, with failed logins counted (guard.logins): a client that failed too often
+# is refused whatever the password, until its window ends.
+AUTHENTICATION_BACKENDS = ["guard.logins.LimitedModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -162,6 +175,27 @@ LOGOUT_REDIRECT_URL = "login"
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker, tasks run eagerly in-process: the embedded default needs no Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default=""))
+
+# --- Cache: abuse limits' counters (guard.limits), the overview's panels (kpis.dashboard) ---
+# CACHE_URL when set; else Redis, shared by every web process, when there is one; this process's
+# memory otherwise (the embedded default: each process then counts and caches for itself).
+OVERVIEW_CACHE_SECONDS = env.int("OVERVIEW_CACHE_SECONDS", default=600)
+_REDIS_CACHE = env.str("REDIS_URL", default="") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _REDIS_CACHE,
+        "KEY_PREFIX": "ecoute",
+        # A Redis that stops answering must not hold a request: the limits then fail open.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    if _REDIS_CACHE
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
@@ -244,6 +278,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only, and a body nested too deep is a 400 like any other bad body.
+    "DEFAULT_PARSER_CLASSES": ["guard.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["guard.throttles.ApiRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
@@ -255,12 +292,48 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "guard.api_schema.links_add",
+    ],
 }
 
+# --- Abuse limits (guard.limits): "<count>/<period>", the period in s, m, h or d ------------
+_RATE = r"\d+/\d*[smhd]"
+
+
+def _rate(name: str, default: str) -> str:
+    value = env.str(name, default=default)
+    if not re.fullmatch(_RATE, value):
+        env.problem(f"{name}={value!r} is not a rate such as 10/15m.")
+    return value
+
+
+RATE_LIMIT_LOGIN_PER_ADDRESS = _rate("RATE_LIMIT_LOGIN_PER_ADDRESS", "30/15m")
+RATE_LIMIT_LOGIN_PER_ACCOUNT = _rate("RATE_LIMIT_LOGIN_PER_ACCOUNT", "10/15m")
+RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS = _rate("RATE_LIMIT_PASSWORD_RESET_PER_ADDRESS", "10/h")
+RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT = _rate("RATE_LIMIT_PASSWORD_RESET_PER_ACCOUNT", "3/h")
+RATE_LIMIT_API_AUTH_PER_ADDRESS = _rate("RATE_LIMIT_API_AUTH_PER_ADDRESS", "30/5m")
+RATE_LIMIT_API_AUTH_PER_TOKEN = _rate("RATE_LIMIT_API_AUTH_PER_TOKEN", "10/5m")
+RATE_LIMIT_SURVEY_LINKS_PER_ADDRESS = _rate("RATE_LIMIT_SURVEY_LINKS_PER_ADDRESS", "30/10m")
+API_RATE_LIMIT = _rate("API_RATE_LIMIT", "1200/m")
+# Behind one reverse proxy that appends the client's address to this header (e.g.
+# X-Forwarded-For): the limits count that address, not the proxy's.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+RATELIMIT_IP_META_KEY = "guard.limits.client_address"
+
 # --- Domain ---------------------------------------------------------------------------------
+# What history may hold (tickets.bounds): times within a window around now, and handle times
+# short enough that a day's rollup of one channel and team cannot overflow its 4-byte sum.
+HISTORY_MAX_AGE_DAYS = env.int("HISTORY_MAX_AGE_DAYS", default=7305)  # 20 years
+HISTORY_MAX_FUTURE_SECONDS = env.int("HISTORY_MAX_FUTURE_SECONDS", default=86400)
+HISTORY_MAX_HANDLE_SECONDS = env.int("HISTORY_MAX_HANDLE_SECONDS", default=86400)
 # A repeat contact comes back within this many days (DESIGN.md, "KPI definitions").
 FCR_WINDOW_DAYS = env.int("FCR_WINDOW_DAYS", default=7)
 KPI_MIN_SAMPLE = env.int("KPI_MIN_SAMPLE", default=30)
+# Rows (periods x segments) one KPI request may ask for, on the API and the dashboard: two
+# centuries by day took 14 s and 17.5 MB.
+KPI_MAX_POINTS = env.int("KPI_MAX_POINTS", default=1000)
 KPI_ABANDONMENT_ALERT_PCT = env.float("KPI_ABANDONMENT_ALERT_PCT", default=5.0)
 # Seconds within which each channel should answer; `phone=20,chat=60` overrides some.
 KPI_ANSWER_TARGET_SECONDS = {

@@ -22,6 +22,8 @@ urlpatterns = [
     path("api/v1/", include("tickets.api_urls")),
     path("api/v1/", include("surveys.api_urls")),
     path("api/v1/kpis/", include("kpis.api_urls")),
+    # Before the account pages kpis.urls includes: the same names, with abuse limits.
+    path("accounts/", include("guard.urls")),
     path("s/", include("surveys.urls")),
     path("hooks/", include("connectors.urls")),
     path("surveys/", include("surveys.staff_urls")),

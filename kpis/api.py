@@ -6,19 +6,23 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from guard.api_schema import RETRY_AFTER, error_responses
 from tickets.facts_state import facts_stale
 from tickets.permissions import IsQualityManagerOrIntegration
+from tickets.tokens import TokenScope
 
 from . import render
 from .compare import comparable, compare
 from .registry import KPIS
 from .routers import kpi_reads
-from .scope import DIMENSIONS, Scope
+from .scope import DIMENSIONS, Scope, ScopeError
 from .serializers import KpiOutputSerializer, KpiQueryInputSerializer
 
 KPI_DESCRIPTION = """One KPI for a period, cut by period and dimensions, every figure with its n.
@@ -29,18 +33,33 @@ A ratio whose denominator is empty is null. Periods are cut in the service's tim
 KPIs: """ + ", ".join(sorted(KPIS))
 
 
+def _day_parameter(name: str, example: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        OpenApiTypes.DATE,
+        required=True,
+        description=f"{description} Days from HISTORY_MAX_AGE_DAYS ago to a year ahead.",
+        examples=[OpenApiExample(example, value=example)],
+    )
+
+
 class KpiApi(APIView):
     permission_classes = [IsQualityManagerOrIntegration]
+    token_scope = TokenScope.KPI_READ
 
     @extend_schema(
         parameters=[
             KpiQueryInputSerializer,
             OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(KPIS)),
+            _day_parameter("from", "2024-03-01", "First day of the period, included."),
+            _day_parameter("to", "2024-03-31", "Last day of the period, included."),
+            RETRY_AFTER,
         ],
         responses={
             200: KpiOutputSerializer,
             (200, "text/csv"): OpenApiTypes.STR,
             (200, render.XLSX_TYPE): OpenApiTypes.BINARY,
+            **error_responses(404),
         },
         description=KPI_DESCRIPTION,
     )
@@ -51,19 +70,25 @@ class KpiApi(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         filters = {d: params[d] for d in DIMENSIONS if params.get(d)}
-        scope = Scope(
-            params["from"], params["to"], params.get("granularity"), tuple(params["by"]), filters
-        )
         with kpi_reads():
-            return self._answer(name, scope, params, filters)
+            return self._answer(name, params, filters)
 
     def _answer(
-        self, name: str, scope: Scope, params: dict[str, Any], filters: dict[str, Any]
+        self, name: str, params: dict[str, Any], filters: dict[str, Any]
     ) -> Response | HttpResponse:
         kpi = KPIS[name]
-        table = kpi(scope)
-        if params.get("export"):
-            return _download(name, table, params["export"])
+        try:
+            scope = Scope(
+                params["from"], params["to"], params.get("granularity"), tuple(params["by"]),
+                filters, max_points=settings.KPI_MAX_POINTS,
+            )  # fmt: skip
+            table = kpi(scope)
+            if params.get("export"):
+                return _download(name, table, params["export"])
+            other = _compared_scope(scope, params)
+            compared = compare(kpi, other, scope) if other and comparable(kpi) else None
+        except ScopeError as exc:  # too many rows asked for
+            raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [str(exc)]}) from None
         data: dict[str, Any] = {
             "kpi": name,
             "period": {"from": scope.start.isoformat(), "to": scope.end.isoformat()},
@@ -76,9 +101,8 @@ class KpiApi(APIView):
             "facts_current": facts_stale() is None,
             **render.as_plain(table),
         }
-        other = _compared_scope(scope, params)
-        if other is not None and comparable(kpi):
-            data["comparison"] = render.as_plain(compare(kpi, other, scope))
+        if compared is not None:
+            data["comparison"] = render.as_plain(compared)
         return Response(data)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .definition import Kpi
 from .queries.base import Groups, Table, collapse
-from .scope import DIMENSIONS, Scope
+from .scope import DIMENSIONS, Scope, TooManyPoints
 
 
 @dataclass(frozen=True)
@@ -118,5 +118,8 @@ def _shared(
         groups = collapse(scanned, keep, scope, list(part.measures()))
         if scope.by:  # a segment shows when it has rows of its own, as when counted alone
             groups = [(k, c) for k, c in groups if c[part.present]]
+        # The wide scan has no limit of its own (it is summed down): each ask's rows have.
+        if scope.max_points is not None and len(groups) > scope.max_points:
+            raise TooManyPoints(len(groups), scope.max_points)
         out[i, j] = groups
     return out

@@ -7,6 +7,8 @@ import io
 import json
 from typing import Any
 
+from tickets.formulas import csv_cell, xlsx_cell
+
 from .queries.base import Table
 from .report import plain, report_as_json
 
@@ -25,13 +27,15 @@ def as_json(report: dict[str, Table]) -> str:
 def as_csv(report: dict[str, Table]) -> str:
     """One CSV block per section, each preceded by a line naming it when there are several."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF (RFC 4180): the writer then quotes a value holding a carriage return, which would
+    # otherwise end the row in a spreadsheet and start another with what follows it.
+    writer = csv.writer(out, lineterminator="\r\n")
     for i, (name, table) in enumerate(report.items()):
         if len(report) > 1:
             if i:
                 writer.writerow([])
             writer.writerow([f"# {name}"])
-        writer.writerow(table.columns)
+        writer.writerow([csv_cell(c) for c in table.columns])
         for row in table.rows:
             writer.writerow([_cell(v, c) for v, c in zip(row, table.columns, strict=True)])
     return out.getvalue()
@@ -45,9 +49,11 @@ def as_xlsx(report: dict[str, Table]) -> bytes:
     book.remove(book.active)
     for name, table in report.items():
         sheet = book.create_sheet(title=name[:31])  # Excel's limit on sheet names
-        sheet.append(list(table.columns))
+        sheet.append([xlsx_cell(sheet, c) for c in table.columns])
         for row in table.rows:
-            sheet.append([plain(v, c) for v, c in zip(row, table.columns, strict=True)])
+            sheet.append(
+                [xlsx_cell(sheet, plain(v, c)) for v, c in zip(row, table.columns, strict=True)]
+            )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -107,4 +113,4 @@ def _text(value: Any, column: str, row: list[Any], flagged: dict[str, int]) -> s
 
 def _cell(value: Any, column: str) -> Any:
     value = plain(value, column)
-    return "" if value is None else value
+    return "" if value is None else csv_cell(value)

@@ -11,14 +11,39 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from tickets import bounds
 
 GRANULARITIES = ("day", "week", "month")
 DIMENSIONS = ("channel", "team", "agent", "reason", "priority")
 
 
+# A period may end this far ahead of today: this year, or this quarter, asked for in advance.
+DAYS_AHEAD = 366
+
+
 class ScopeError(ValueError):
     """A request for figures that cannot be answered as asked (bad date, unknown dimension)."""
+
+
+class TooManyPoints(ScopeError):
+    """More rows (periods x segments) than a request may ask for."""
+
+    def __init__(self, points: int, limit: int) -> None:
+        super().__init__(
+            _(
+                "This asks for %(points)s rows of figures (one per period and segment); at most "
+                "%(max)s are served at once. Choose a coarser granularity, a shorter period, "
+                "fewer dimensions or a filter."
+            )
+            % {"points": _count(points), "max": _count(limit)}
+        )
+
+
+def _count(number: int) -> str:
+    return formats.number_format(number, force_grouping=True)
 
 
 def zone() -> ZoneInfo:
@@ -32,6 +57,10 @@ class Scope:
     granularity: str | None = None
     by: tuple[str, ...] = ()
     filters: dict[str, str] = field(default_factory=dict)
+    # Rows a table of this scope may have at most (settings.KPI_MAX_POINTS where people and
+    # integrations ask, none for the command line): checked on the periods here, and on the
+    # segments found once the rows are read (kpis.queries.base).
+    max_points: int | None = None
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -47,6 +76,20 @@ class Scope:
                     _("Unknown dimension %(value)s: use %(choices)s.")
                     % {"value": name, "choices": ", ".join(DIMENSIONS)}
                 )
+        if self.max_points is not None and self.periods > self.max_points:
+            raise TooManyPoints(self.periods, self.max_points)
+
+    @property
+    def periods(self) -> int:
+        """How many periods of its granularity the scope meets (1 without one)."""
+        first, last = period_of(self.start, self.granularity), period_of(self.end, self.granularity)
+        if self.granularity == "month":
+            return (last.year - first.year) * 12 + last.month - first.month + 1
+        if self.granularity == "week":
+            return (last - first).days // 7 + 1
+        if self.granularity == "day":
+            return (last - first).days + 1
+        return 1
 
     @property
     def since(self) -> datetime:
@@ -59,12 +102,13 @@ class Scope:
         return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone())
 
     def with_(self, **changes: object) -> Scope:
-        values = {
+        values: dict[str, object] = {
             "start": self.start,
             "end": self.end,
             "granularity": self.granularity,
             "by": self.by,
             "filters": self.filters,
+            "max_points": self.max_points,
         }
         values.update(changes)
         return Scope(**values)  # type: ignore[arg-type]
@@ -77,6 +121,7 @@ class Scope:
         by: str = "",
         granularity: str | None = None,
         filters: dict[str, str] | None = None,
+        max_points: int | None = None,
     ) -> Scope:
         """Build a scope from text: `by` may name a granularity among the dimensions."""
         names = [n.strip() for n in by.split(",") if n.strip()]
@@ -89,14 +134,41 @@ class Scope:
             granularity=periods[0] if periods else granularity or None,
             by=tuple(n for n in names if n not in GRANULARITIES),
             filters=dict(filters or {}),
+            max_points=max_points,
         )
 
 
 def _parse_date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except (TypeError, ValueError):
         raise ScopeError(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": text}) from None
+    problem = day_problem(day)
+    if problem:
+        raise ScopeError(problem)
+    return day
+
+
+def day_bounds() -> tuple[date, date]:
+    """The first and last days a period may name: as far back as history goes (tickets.bounds),
+    and up to DAYS_AHEAD days ahead of today. Beyond, there is nothing to count, and years 1 and
+    9999 have no room left for a period's bounds in another zone."""
+    earliest, _latest = bounds.time_window()
+    today = timezone.localdate(timezone=zone())
+    return earliest.astimezone(zone()).date(), today + timedelta(days=DAYS_AHEAD)
+
+
+def day_problem(day: date) -> str | None:
+    first, last = day_bounds()
+    if not first <= day <= last:
+        return _(
+            "%(value)s is out of the days figures can be asked for: %(first)s to %(last)s."
+        ) % {
+            "value": day.isoformat(),
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+        }
+    return None
 
 
 def period_starts(scope: Scope) -> list[date]:

@@ -1,16 +1,42 @@
 """Input and output shapes of the KPI API."""
 
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .registry import KPIS
-from .scope import DIMENSIONS, GRANULARITIES
+from .scope import DIMENSIONS, GRANULARITIES, day_problem
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# Dimensions, comma-separated: what validate_by takes, as a pattern the schema shows.
+_ITEM = rf"\s*(?:{'|'.join(DIMENSIONS)})?\s*"
+_DIMENSION_LIST = RegexValidator(
+    rf"^{_ITEM}(?:,{_ITEM})*$",
+    _("Give dimensions, comma-separated: channel, team, agent, reason, priority."),
+)
+
+
+def _day_in_bounds(day: date) -> None:
+    problem = day_problem(day)
+    if problem:
+        raise serializers.ValidationError(problem)
+
+
+def _day(help_text: StrOrPromise, **options: Any) -> serializers.DateField:
+    return serializers.DateField(validators=[_day_in_bounds], help_text=help_text, **options)
 
 
 class KpiQueryInputSerializer(serializers.Serializer):
     # `from` is a Python keyword: the field is declared under another name and renamed below.
-    from_ = serializers.DateField(help_text=_("First day of the period (YYYY-MM-DD), included."))
-    to = serializers.DateField(help_text=_("Last day of the period (YYYY-MM-DD), included."))
+    from_ = _day(_("First day of the period (YYYY-MM-DD), included."))
+    to = _day(_("Last day of the period (YYYY-MM-DD), included."))
     granularity = serializers.ChoiceField(
         choices=GRANULARITIES,
         required=False,
@@ -20,16 +46,13 @@ class KpiQueryInputSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        validators=[_DIMENSION_LIST],
         help_text=_(
             "Dimensions to cut by, comma-separated: channel, team, agent, reason, priority."
         ),
     )
-    compare_from = serializers.DateField(
-        required=False, help_text=_("Start of a second period to test the change against.")
-    )
-    compare_to = serializers.DateField(
-        required=False, help_text=_("End of the second period (needs compare_from).")
-    )
+    compare_from = _day(_("Start of a second period to test the change against."), required=False)
+    compare_to = _day(_("End of the second period (needs compare_from)."), required=False)
     export = serializers.ChoiceField(
         choices=["csv", "xlsx"], required=False, help_text=_("Download the table as CSV or XLSX.")
     )
@@ -39,11 +62,14 @@ class KpiQueryInputSerializer(serializers.Serializer):
         fields["from"] = fields.pop("from_")
         for name in DIMENSIONS:
             fields[name] = serializers.CharField(
-                required=False, help_text=_("Only these values (comma-separated).")
+                required=False,
+                allow_blank=True,
+                help_text=_("Only these values (comma-separated)."),
             )
         for name in DIMENSIONS:
             fields[f"compare_{name}"] = serializers.CharField(
                 required=False,
+                allow_blank=True,
                 help_text=_("Compare with this segment instead (same period unless compare_from)."),
             )
         return fields
@@ -64,6 +90,10 @@ class KpiQueryInputSerializer(serializers.Serializer):
         if bool(attrs.get("compare_from")) != bool(attrs.get("compare_to")):
             raise serializers.ValidationError(
                 {"compare_to": _("Give both compare_from and compare_to, or neither.")}
+            )
+        if attrs.get("compare_to") and attrs["compare_to"] < attrs["compare_from"]:
+            raise serializers.ValidationError(
+                {"compare_to": _("The end of the compared period is before its start.")}
             )
         return attrs
 

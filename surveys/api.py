@@ -8,24 +8,32 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from guard.api_schema import RETRY_AFTER, error_responses
 from tickets.models import Agent, Contact
 from tickets.permissions import IsAgentOrIntegration, is_integration
+from tickets.serializers import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictSerializer,
+)
+from tickets.tokens import TokenScope
 
 from .models import RepeatCauseCode
 from .services import AnswerError, NotYourContact, agent_rating_record
 
 
-class AgentScoreInputSerializer(serializers.Serializer):
-    score = serializers.IntegerField(
+class AgentScoreInputSerializer(StrictSerializer):
+    score = StrictIntegerField(
         min_value=1, max_value=5, help_text="How satisfied the agent thinks the customer was."
     )
-    cause = serializers.ChoiceField(
+    cause = StrictChoiceField(
         choices=RepeatCauseCode.choices,
         required=False,
         allow_blank=True,
         help_text="On a repeat contact: why the customer came back, as the agent sees it.",
     )
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    comment = StrictCharField(required=False, allow_blank=True, max_length=2000)
 
 
 class AgentScoreOutputSerializer(serializers.Serializer):
@@ -39,11 +47,19 @@ class AgentScoreApi(APIView):
     """An agent scores a contact they handled; an integration scores on behalf of its agent."""
 
     permission_classes = [IsAgentOrIntegration]
+    # Agents' scores are history too: import_history reads them from agent_ratings.csv.
+    token_scope = TokenScope.HISTORY_WRITE
 
     @extend_schema(
         request=AgentScoreInputSerializer,
-        responses={200: AgentScoreOutputSerializer},
+        responses={
+            200: AgentScoreOutputSerializer,
+            **error_responses(404, 415),
+        },
+        parameters=[RETRY_AFTER],
         summary="Record the agent's own reading of a contact",
+        description="An agent scores a contact they handled (403 otherwise); an integration (an "
+        "API token with the history:write scope) scores on behalf of the contact's agent.",
     )
     def post(self, request: Request, external_id: str) -> Response:
         contact = get_object_or_404(

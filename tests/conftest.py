@@ -7,6 +7,7 @@ need them are marked `services`. Without them those tests skip, except with REQU
 
 import os
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from django.conf import settings
@@ -19,6 +20,17 @@ def _missing(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _abuse_limits_from_zero(settings):
+    """Each test starts with an empty cache (abuse limits counted from zero, no overview panel
+    cached by another test), under a cache key prefix of its own: Redis is shared by the suite's
+    workers (and is the broker in CI, so it is never flushed), and memory by a worker's tests."""
+    settings.CACHES = {
+        name: {**conf, "KEY_PREFIX": f"test-{uuid4().hex}"}
+        for name, conf in settings.CACHES.items()
+    }
 
 
 @pytest.fixture
@@ -63,14 +75,6 @@ def reference_dir():
     a clone alone passes its tests.
     """
     return Path(__file__).resolve().parent / "reference"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache: a page cached by another test is not its data."""
-    from django.core.cache import cache
-
-    cache.clear()
 
 
 @pytest.fixture

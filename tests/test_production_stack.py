@@ -210,7 +210,9 @@ def test_the_production_stack_serves_styled_french_pages_and_a_survey_end_to_end
     site, sink = stack
     PolicyFactory(delay_minutes=0, name="CSAT après un échange")
     _token, raw_token = api_token_create(
-        name="Helpdesk", user=User.objects.create_user("helpdesk", password=None)
+        name="Helpdesk",
+        user=User.objects.create_user("helpdesk", password=None),
+        scopes=["history:write"],
     )
     client = httpx.Client(base_url=site, timeout=10, follow_redirects=True)
 

@@ -1,15 +1,33 @@
+from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from .models import Agent, Contact, Customer, Team, Ticket
-from .tokens import ApiToken, api_tokens_revoke
+from .tokens import ApiToken, TokenScope, api_tokens_revoke
+
+
+class ApiTokenForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=gettext_lazy("scopes"),
+        choices=TokenScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=gettext_lazy("What the token may do; nothing else is allowed."),
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["name", "user", "scopes"]
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "hint", "user", "created_at", "last_used_at", "revoked_at"]
+    form = ApiTokenForm
+    list_display = [
+        "name", "hint", "user", "scope_list", "created_at", "last_used_at", "revoked_at",
+    ]  # fmt: skip
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "hint", "user__username"]
     readonly_fields = ["hint", "created_at", "last_used_at", "revoked_at"]
@@ -17,7 +35,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
     actions = ["revoke"]
 
     def get_fields(self, request, obj=None):
-        return ["name", "user"] if obj is None else ["name", "user", *self.readonly_fields]
+        fields = ["name", "user", "scopes"]
+        return fields if obj is None else [*fields, *self.readonly_fields]
+
+    @admin.display(description=gettext_lazy("scopes"))
+    def scope_list(self, obj: ApiToken) -> str:
+        labels = dict(TokenScope.choices)
+        return ", ".join(str(labels.get(scope, scope)) for scope in obj.scopes) or "-"
 
     def get_readonly_fields(self, request, obj=None):
         # A token changes owner by being revoked and replaced, never by an edit.

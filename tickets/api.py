@@ -15,11 +15,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
+
+from guard.api_schema import RETRY_AFTER, error_responses
+from guard.parsers import JSONParser
 
 from .permissions import IsIntegrationOrStaff
 from .serializers import (
@@ -33,6 +35,7 @@ from .serializers import (
     ticket_record,
 )
 from .services import UpsertResult, contacts_upsert, tickets_upsert
+from .tokens import TokenScope
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +73,17 @@ def batch_validate(data: Any, serializer_class: type[serializers.Serializer]) ->
     errors = [
         _error(index, None if field == api_settings.NON_FIELD_ERRORS_KEY else field, message)
         for index, item_errors in sorted(pairs)
-        for field, messages in item_errors.items()
+        for field, messages in _by_field(item_errors)
         for message in messages
     ]
     raise BatchInvalid(errors)
+
+
+def _by_field(item_errors: Any) -> Any:
+    # An item that is no object at all (`[null]`) has a list of messages, not one per field.
+    if isinstance(item_errors, dict):
+        return item_errors.items()
+    return [(api_settings.NON_FIELD_ERRORS_KEY, item_errors)]
 
 
 def _error(index: int | None, field: str | None, message: str) -> dict[str, Any]:
@@ -108,15 +118,19 @@ def _upsert_schema(
         responses={
             201: UpsertResultOutputSerializer,
             200: UpsertResultOutputSerializer,
-            400: ErrorsOutputSerializer,
+            **error_responses(415, bad_request=ErrorsOutputSerializer),
         },
+        parameters=[RETRY_AFTER],
         description=(
             f"Create or update {noun} by external id. The body is one object or a list of up to "
             f"{MAX_BATCH:,}. Sending the same thing twice changes nothing. Unknown customers, "
             "agents, teams and tickets are created. Times must carry a zone (Z or +hh:mm). "
             "Nothing is written when any item is invalid; each error names the item's index and "
-            "the field. 201 when something was created, 200 otherwise. Integrations (API token) "
-            "and staff only."
+            "the field. Times must lie within the history's window (HISTORY_MAX_AGE_DAYS back, "
+            "HISTORY_MAX_FUTURE_SECONDS ahead of now), which the schema cannot express: a time "
+            "out of it is a 400 naming the field. 201 when something was created, 200 "
+            "otherwise. Integrations (an API token with the history:write scope) and staff "
+            "only."
         ),
         examples=[
             OpenApiExample("One", value=example, request_only=True),
@@ -127,6 +141,7 @@ def _upsert_schema(
 
 class _HistoryUpsertApi(APIView):
     permission_classes = [IsIntegrationOrStaff]
+    token_scope = TokenScope.HISTORY_WRITE
     parser_classes = [JSONParser]
 
     def handle_exception(self, exc: Exception) -> Response:

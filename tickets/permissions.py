@@ -1,7 +1,9 @@
 """Who may call what. Every app's API imports its permission classes from here.
 
 Roles:
-- integration: a request authenticated by an API token (tickets.tokens), whoever owns it;
+- integration: a request authenticated by an API token (tickets.tokens), whoever owns it, and
+  only for what its scopes allow: each API view names the scope it needs (`token_scope`), and a
+  view that names none lets no token in;
 - quality manager: a member of the "quality_managers" group (created by a migration), or staff;
 - agent: a user linked to a tickets.Agent (Agent.user);
 - staff: Django's is_staff, which may do what an integration does from a logged-in session.
@@ -10,7 +12,7 @@ The predicates take a request so that views, selectors and templates can ask the
 the permission classes ask.
 """
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -20,6 +22,7 @@ QUALITY_MANAGERS_GROUP = "quality_managers"
 
 
 def is_integration(request: Request) -> bool:
+    """The request comes with an API token (whatever it may do)."""
     return isinstance(getattr(request, "auth", None), ApiToken)
 
 
@@ -48,45 +51,71 @@ def is_agent(request: Request) -> bool:
     return _person(request) and hasattr(request.user, "agent")
 
 
-class IsIntegration(BasePermission):
-    message = _("Only an integration (an API token) may do this.")
+class _Role(BasePermission):
+    """A token is let in when it has the view's scope; a person, when `person_allowed`."""
+
+    who = ""
 
     def has_permission(self, request, view) -> bool:
-        return is_integration(request)
+        if not is_integration(request):
+            if self.person_allowed(request):
+                return True
+            self.message = self.who
+            return False
+        scope = getattr(view, "token_scope", None)
+        if scope is not None and request.auth.has_scope(scope):
+            return True
+        self.message = _("This token does not have the “%(scope)s” scope this needs.") % {
+            "scope": scope or "-"
+        }
+        return False
+
+    def person_allowed(self, request) -> bool:
+        return False
 
 
-class IsIntegrationOrStaff(BasePermission):
+class IsIntegration(_Role):
+    def __init__(self) -> None:
+        self.who = _("Only an integration (an API token) may do this.")
+
+
+class IsIntegrationOrStaff(_Role):
     """Writing the ticket history: integrations, and staff for manual fixes."""
 
-    message = _("Only an integration (an API token) or staff may do this.")
+    def __init__(self) -> None:
+        self.who = _("Only an integration (an API token) or staff may do this.")
 
-    def has_permission(self, request, view) -> bool:
-        return is_integration(request) or is_staff(request)
+    def person_allowed(self, request) -> bool:
+        return is_staff(request)
 
 
 class IsQualityManager(BasePermission):
-    message = _("Only a quality manager may do this.")
+    def __init__(self) -> None:
+        self.message = _("Only a quality manager may do this.")
 
     def has_permission(self, request, view) -> bool:
         return is_quality_manager(request)
 
 
-class IsQualityManagerOrIntegration(BasePermission):
-    message = _("Only a quality manager or an integration (an API token) may do this.")
+class IsQualityManagerOrIntegration(_Role):
+    def __init__(self) -> None:
+        self.who = _("Only a quality manager or an integration (an API token) may do this.")
 
-    def has_permission(self, request, view) -> bool:
-        return is_integration(request) or is_quality_manager(request)
+    def person_allowed(self, request) -> bool:
+        return is_quality_manager(request)
 
 
 class IsAgent(BasePermission):
-    message = _("Only an agent may do this.")
+    def __init__(self) -> None:
+        self.message = _("Only an agent may do this.")
 
     def has_permission(self, request, view) -> bool:
         return is_agent(request)
 
 
-class IsAgentOrIntegration(BasePermission):
-    message = _("Only an agent or an integration (an API token) may do this.")
+class IsAgentOrIntegration(_Role):
+    def __init__(self) -> None:
+        self.who = _("Only an agent or an integration (an API token) may do this.")
 
-    def has_permission(self, request, view) -> bool:
-        return is_integration(request) or is_agent(request)
+    def person_allowed(self, request) -> bool:
+        return is_agent(request)

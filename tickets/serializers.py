@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from . import bounds
 from .models import Channel, Direction, Priority
 from .records import ContactRecord, CustomerRecord, TicketRecord
 
@@ -38,8 +39,61 @@ class AwareDateTimeField(serializers.DateTimeField):
             self.fail("naive")
         return super().enforce_timezone(value)
 
+    def to_internal_value(self, value: Any) -> datetime:
+        moment = super().to_internal_value(value)
+        problem = bounds.time_problem(moment)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return moment
 
-class _StrictSerializer(serializers.Serializer):
+
+# DRF's fields take what they can convert: 0 for a text, "5" for a number, "yes" for a boolean.
+# The schema promises a type; these keep the promise, so that a client's mistake is an error.
+
+
+class StrictCharField(serializers.CharField):
+    """Text as sent: not trimmed either, as the CSV import does not trim (an id is what the
+    helpdesk calls it), and as the schema's `minLength` says."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(serializers.Serializer):
     # Refuses fields it does not know: a misspelt optional field would otherwise be lost.
 
     def to_internal_value(self, data: Any) -> Any:
@@ -50,38 +104,44 @@ class _StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class ContactInputSerializer(_StrictSerializer):
+class ContactInputSerializer(StrictSerializer):
     """One contact, named like contacts.csv; optional customer_* details update the customer."""
 
-    contact_id = serializers.CharField(**_ID, help_text=_("The contact's id in the helpdesk."))
-    ticket_id = serializers.CharField(
+    contact_id = StrictCharField(**_ID, help_text=_("The contact's id in the helpdesk."))
+    ticket_id = StrictCharField(
         **_OPTIONAL_ID, help_text=_("Its ticket; an unknown ticket is opened by this contact.")
     )
-    customer_id = serializers.CharField(**_ID)
-    channel = serializers.ChoiceField(choices=Channel.choices)
-    reason = serializers.CharField(max_length=64, help_text=_("The contact reason."))
-    agent_id = serializers.CharField(**_OPTIONAL_ID)
-    team = serializers.CharField(**_OPTIONAL_ID)
-    direction = serializers.ChoiceField(choices=Direction.choices)
+    customer_id = StrictCharField(**_ID)
+    channel = StrictChoiceField(choices=Channel.choices)
+    reason = StrictCharField(max_length=64, help_text=_("The contact reason."))
+    agent_id = StrictCharField(**_OPTIONAL_ID)
+    team = StrictCharField(**_OPTIONAL_ID)
+    direction = StrictChoiceField(choices=Direction.choices)
     started_at = AwareDateTimeField()
     answered_at = AwareDateTimeField(
         allow_null=True, default=None, help_text=_("Empty for an abandoned call.")
     )
     ended_at = AwareDateTimeField(allow_null=True, default=None)
-    handle_seconds = serializers.IntegerField(min_value=0, allow_null=True, default=None)
-    do_not_survey = serializers.BooleanField(
+    handle_seconds = StrictIntegerField(
+        min_value=0,
+        max_value=bounds.longest_handle(),
+        allow_null=True,
+        default=None,
+        help_text=_("Seconds an agent spent on it, at most HISTORY_MAX_HANDLE_SECONDS."),
+    )
+    do_not_survey = StrictBooleanField(
         default=False, help_text=_("Never send a survey about this contact.")
     )
-    customer_email = serializers.EmailField(
+    customer_email = StrictEmailField(
         allow_blank=True, default="", help_text=_("Optional; a blank value keeps what is known.")
     )
-    customer_phone = serializers.CharField(
+    customer_phone = StrictCharField(
         max_length=32,
         allow_blank=True,
         default="",
         help_text=_("Optional; a blank value keeps what is known."),
     )
-    customer_language = serializers.ChoiceField(
+    customer_language = StrictChoiceField(
         choices=[code for code, _name in settings.LANGUAGES],
         allow_blank=True,
         default="",
@@ -102,13 +162,13 @@ class ContactInputSerializer(_StrictSerializer):
         return attrs
 
 
-class TicketInputSerializer(_StrictSerializer):
+class TicketInputSerializer(StrictSerializer):
     """One ticket, named like tickets.csv."""
 
-    ticket_id = serializers.CharField(**_ID, help_text=_("The ticket's id in the helpdesk."))
-    customer_id = serializers.CharField(**_ID)
-    reason = serializers.CharField(max_length=64, help_text=_("The contact reason."))
-    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    ticket_id = StrictCharField(**_ID, help_text=_("The ticket's id in the helpdesk."))
+    customer_id = StrictCharField(**_ID)
+    reason = StrictCharField(max_length=64, help_text=_("The contact reason."))
+    priority = StrictChoiceField(choices=Priority.choices, default=Priority.NORMAL)
     created_at = AwareDateTimeField()
     solved_at = AwareDateTimeField(
         allow_null=True, default=None, help_text=_("Empty while the ticket is open.")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from django.db import models, transaction
 
 from . import signals
+from .bounds import records_check
 from .bulk import rows_update
 from .facts import facts_refresh
 from .models import Agent, Contact, Customer, Team, Ticket
@@ -107,6 +108,7 @@ def tickets_upsert(records: Sequence[TicketRecord], source: str = "api") -> Upse
 
 def tickets_write(records: Sequence[TicketRecord]) -> Written:
     """Upsert tickets without refreshing facts or announcing: the caller does both."""
+    records_check(records)
     customers = ids_ensure(Customer, (r.customer for r in records))
     rows = [
         Ticket(
@@ -192,6 +194,7 @@ def history_upsert(
 
 def contacts_write(records: Sequence[ContactRecord]) -> Written:
     """Upsert contacts without refreshing facts or announcing: the caller does both."""
+    records_check(records)
     customers = ids_ensure(Customer, (r.customer for r in records))
     teams = ids_ensure(Team, (r.team for r in records if r.team))
     agents = _agents_ensure(records, teams)

@@ -6,6 +6,10 @@ built around log-in sessions (one token per log-in, expiry, log-out views) and h
 nor a last-used time. An integration token is the other shape: named, long-lived, owned by a user,
 revoked by hand, and we want to see when it was last used. That is one table and one class.
 
+A token carries scopes: what it may do, each endpoint asking for one. A new token has only the
+scopes it was given (none by default): a token for a survey-link chat bot cannot read KPIs or
+erase a customer.
+
 A token is 256 random bits from `secrets`, shown once when it is created. Only its SHA-256 digest
 is stored. A slow password hash would add nothing here: the input is random, not chosen by a
 person, so it cannot be guessed from a dictionary, and looking a token up by its digest (unique
@@ -14,6 +18,7 @@ index) keeps authentication to one indexed query and free of timing leaks on the
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,10 +27,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from guard import limits
+
 # Recognisable by secret scanners and by people reading a config file.
 TOKEN_PREFIX = "ecoute_"  # noqa: S105 (a public prefix, not a secret)
 # Writing last_used_at on every request would turn each API read into a write.
 LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+class TokenScope(models.TextChoices):
+    HISTORY_WRITE = "history:write", _("Write ticket history (contacts, tickets, agents' scores)")
+    KPI_READ = "kpis:read", _("Read KPIs and their exports")
+    PERSONAL_DATA = "personal_data", _("Export and erase a customer's personal data")
+    SURVEY_LINKS = "survey_links", _("Fetch survey links")
 
 
 def token_digest(raw: str) -> str:
@@ -54,6 +68,12 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    scopes = models.JSONField(
+        _("scopes"),
+        default=list,
+        blank=True,
+        help_text=_("What the token may do; nothing else is allowed."),
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -69,6 +89,9 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
     def set_new_secret(self) -> str:
         """Give this token a fresh secret and return it: the only time it is ever visible."""
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -77,9 +100,15 @@ class ApiToken(models.Model):
         return raw
 
 
-def api_token_create(*, name: str, user: models.Model) -> tuple[ApiToken, str]:
-    """Create a token; returns it with its raw value, which is not stored anywhere."""
-    token = ApiToken(name=name, user=user)
+def api_token_create(
+    *, name: str, user: models.Model, scopes: Iterable[str] = ()
+) -> tuple[ApiToken, str]:
+    """Create a token with these scopes (none by default); returns it with its raw value, which
+    is not stored anywhere."""
+    unknown = set(scopes) - set(TokenScope.values)
+    if unknown:
+        raise ValueError(f"unknown scopes: {', '.join(sorted(unknown))}")
+    token = ApiToken(name=name, user=user, scopes=sorted(set(scopes)))
     raw = token.set_new_secret()
     token.save()
     return token, raw
@@ -90,10 +119,24 @@ def api_tokens_revoke(tokens: models.QuerySet) -> int:
 
 
 class ApiTokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Bearer <token>`; request.user is the owner, request.auth the ApiToken."""
+    """`Authorization: Bearer <token>`; request.user is the owner, request.auth the ApiToken.
+
+    Failures are counted per client address and per token presented (guard.limits): once either
+    limit is used up, tokens from there are not even looked up until the window ends (429).
+    """
 
     keyword = "Bearer"
     model = ApiToken
+
+    def authenticate(self, request):
+        counted = _presented(request)
+        if counted and (seconds := limits.wait_seconds(request, *counted)):
+            raise exceptions.Throttled(seconds)
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            limits.count(request, *counted)
+            raise
 
     def authenticate_credentials(self, key: str) -> tuple[models.Model, ApiToken]:
         token = ApiToken.objects.select_related("user").filter(digest=token_digest(key)).first()
@@ -108,3 +151,14 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
         return token.user, token
+
+
+def _presented(request) -> list[limits.Counted]:
+    """The counters a Bearer header is counted in; none without one (a session, no credentials)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header[:7].lower().startswith("bearer"):
+        return []
+    return [
+        (limits.API_AUTH_PER_ADDRESS, None),
+        (limits.API_AUTH_PER_TOKEN, token_digest(header[6:].strip())),
+    ]

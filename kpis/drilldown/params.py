@@ -11,6 +11,7 @@ from surveys.models import RepeatCauseCode, Reporter, Resolution, SurveyKind
 from tickets.models import Channel
 
 from ..queries.backlog import AGE_BUCKETS
+from ..scope import day_problem
 
 YES_NO = [("", ""), ("1", _("Yes")), ("0", _("No"))]
 BANDS = [("", ""), ("low", _("Low")), ("middle", _("Middle")), ("high", _("High"))]
@@ -51,7 +52,13 @@ class SegmentForm(forms.Form):
         super().__init__(data, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
+        for name in ("start", "end"):
+            # Years 1 and 9999 leave no room for a period's bounds; history has no such days.
+            problem = data.get(name) and day_problem(data[name])
+            if problem:
+                self.add_error(name, problem)  # Also drops it from the cleaned data.
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", _("The end of the period is before its start."))
         return data

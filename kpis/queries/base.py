@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Aggregate, F, QuerySet
 from django.db.models.functions import Trunc
 
-from ..scope import Scope, period_starts, zone
+from ..scope import Scope, TooManyPoints, period_starts, zone
 
 # The column each dimension is shown in (the reference names agents `agent_id`).
 DIMENSION_COLUMNS = {
@@ -155,6 +155,8 @@ def grouped(
     )
     if presence is not None:
         raw = raw.filter(**{f"{presence}__gt": 0})  # HAVING: a group of no row of its own
+    if scope.max_points is not None:  # one group more than allowed is enough to refuse
+        raw = raw[: scope.max_points + 1]
     return _filled(raw, scope, dims, aggregates, fixed, complete, tz)
 
 
@@ -183,6 +185,10 @@ def _filled(
     if scope.granularity:
         fills.append(period_starts(scope))
     fills += [list(complete[d]) if complete and d in complete else None for d in dims]
+    if scope.max_points is not None:
+        points = _points(found.keys(), fills)
+        if points > scope.max_points:
+            raise TooManyPoints(points, scope.max_points)
     keys = _complete_keys(found.keys(), fills)
     zero = dict.fromkeys(aggregates, 0)
     return [(k, found.get(k, zero)) for k in order_keys(keys, scope, fixed)]
@@ -234,6 +240,22 @@ def _plain(value: Any, tz: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(tz).date()
     return value
+
+
+def _points(seen: Iterable[tuple[Any, ...]], fills: list[list[Any] | None]) -> int:
+    """How many keys `_complete_keys` gives, at most, counted without making them."""
+    seen = set(seen)
+    if not any(f is not None for f in fills):
+        return len(seen)
+    free = [i for i, f in enumerate(fills) if f is None]
+    combos = len({tuple(k[i] for i in free) for k in seen}) if free else 1
+    filled = 1
+    for values in fills:
+        if values is not None:
+            filled *= len(values)
+    known = [(i, set(f)) for i, f in enumerate(fills) if f is not None]
+    outside = sum(1 for k in seen if any(k[i] not in values for i, values in known))
+    return combos * filled + outside
 
 
 def _complete_keys(

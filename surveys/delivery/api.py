@@ -14,9 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from guard.api_schema import RETRY_AFTER, error_responses
 from surveys.models import Delivery, Invitation, InvitationStatus
 from tickets.models import Customer
 from tickets.permissions import IsIntegrationOrStaff
+from tickets.tokens import TokenScope
 
 from .links import CustomerOptedOut, LinkUnavailable, invitation_link_issue
 
@@ -53,10 +55,12 @@ def _link_response(invitation: Invitation) -> Response:
 
 class InvitationLinkApi(APIView):
     permission_classes = [IsIntegrationOrStaff]
+    token_scope = TokenScope.SURVEY_LINKS
 
     @extend_schema(
         operation_id="invitation_link",
-        responses=LinkOutputSerializer,
+        responses={200: LinkOutputSerializer, **error_responses(404, 409)},
+        parameters=[RETRY_AFTER],
         summary="Fetch an invitation's survey link",
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -65,17 +69,26 @@ class InvitationLinkApi(APIView):
 
 class TicketInvitationLinkApi(APIView):
     permission_classes = [IsIntegrationOrStaff]
+    token_scope = TokenScope.SURVEY_LINKS
 
     @extend_schema(
         operation_id="ticket_invitation_link",
-        parameters=[OpenApiParameter("ticket", str, required=True, description="external id")],
-        responses=LinkOutputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "ticket",
+                {"type": "string", "minLength": 1},
+                required=True,
+                description="The ticket's external id.",
+            ),
+            RETRY_AFTER,
+        ],
+        responses={200: LinkOutputSerializer, **error_responses(404, 409)},
         summary="Fetch the survey link of a ticket's open link invitation",
     )
     def get(self, request: Request) -> Response:
         ticket = request.query_params.get("ticket", "")
         if not ticket:
-            raise exceptions.ValidationError({"ticket": _("Give the ticket's external id.")})
+            raise exceptions.ValidationError({"ticket": [_("Give the ticket's external id.")]})
         links = Invitation.objects.filter(ticket__external_id=ticket, delivery=Delivery.LINK)
         invitation = (
             links.filter(status__in=[InvitationStatus.PENDING, InvitationStatus.SENT])

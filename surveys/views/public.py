@@ -18,6 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from guard import limits
+
 from ..models import Invitation, QuestionKind, RepeatCause, RepeatCauseCode, Resolution
 from ..models import Response as SurveyResponse
 from ..services import (
@@ -87,10 +89,19 @@ def _error(request: HttpRequest, language: str, status: int, title, message) -> 
         )
 
 
+# Unknown links opened from one address: past the limit, no link from there is even looked up
+# until the window ends. A customer's valid link is never counted.
+UNKNOWN_LINKS = ((limits.SURVEY_LINKS_PER_ADDRESS, None),)
+
+
 def _open(request: HttpRequest, token: str, purpose: str) -> tuple[Invitation, str]:
+    seconds = limits.wait_seconds(request, *UNKNOWN_LINKS)
+    if seconds is not None:
+        raise _Page(_too_many(request, seconds))
     try:
         invitation = token_resolve(token, purpose)
     except TokenInvalid:
+        limits.count(request, *UNKNOWN_LINKS)
         raise _Page(
             _error(
                 request,
@@ -106,6 +117,24 @@ def _open(request: HttpRequest, token: str, purpose: str) -> tuple[Invitation, s
     except (TokenExpired, TokenWithdrawn) as closed:
         raise _Page(_closed(request, closed)) from None
     return invitation, _language(request, invitation)
+
+
+def _too_many(request: HttpRequest, seconds: int) -> HttpResponse:
+    language = _language(request, None)
+    with translation.override(language):
+        response = _error(
+            request,
+            language,
+            429,
+            _("Too many links that do not work"),
+            _(
+                "Many links that do not work were opened from your connection. %(wait)s "
+                "Then open the whole link from the message we sent you."
+            )
+            % {"wait": limits.wait_message(seconds)},
+        )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 def _closed(request: HttpRequest, closed: TokenExpired | TokenWithdrawn) -> HttpResponse:

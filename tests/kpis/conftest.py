@@ -8,4 +8,5 @@ from tests.tickets.conftest import (  # noqa: F401
     outsider,
     quality_manager,
     staff,
+    token_client,
 )

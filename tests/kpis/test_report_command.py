@@ -53,7 +53,7 @@ def test_a_filter_keeps_one_segment(answers):
 
 
 def test_csv_has_one_block_per_section(answers):
-    text = report("--format", "csv", "--kpi", "satisfaction")
+    text = report("--format", "csv", "--kpi", "satisfaction").replace("\r\n", "\n")
 
     assert text.startswith("# satisfaction_overall\nnps_n,nps,csat_n,csat_pct")
     assert "\n\n# satisfaction_by_month\n" in text

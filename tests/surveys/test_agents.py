@@ -105,7 +105,7 @@ def test_an_anonymous_caller_is_refused(contact):
 
 
 def test_an_integration_scores_on_behalf_of_the_contacts_agent(owner, contact):
-    _token, raw = api_token_create(name="Helpdesk", user=_user("bot"))
+    _token, raw = api_token_create(name="Helpdesk", user=_user("bot"), scopes=["history:write"])
 
     response = api_as(token=raw).post(score_url(contact), {"score": 3}, format="json")
 
@@ -114,7 +114,7 @@ def test_an_integration_scores_on_behalf_of_the_contacts_agent(owner, contact):
 
 
 def test_an_integration_cannot_score_a_contact_without_an_agent():
-    _token, raw = api_token_create(name="Helpdesk", user=_user("bot"))
+    _token, raw = api_token_create(name="Helpdesk", user=_user("bot"), scopes=["history:write"])
     contact = ContactFactory(agent=None)
 
     response = api_as(token=raw).post(score_url(contact), {"score": 3}, format="json")

@@ -247,7 +247,9 @@ def test_the_reminder_is_not_sent_to_a_customer_who_opted_out_after_its_claim(
 
 @pytest.fixture
 def helpdesk() -> APIClient:
-    _token, raw = api_token_create(name="helpdesk", user=User.objects.create_user("helpdesk"))
+    _token, raw = api_token_create(
+        name="helpdesk", user=User.objects.create_user("helpdesk"), scopes=["survey_links"]
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="en")
     return client

@@ -568,7 +568,9 @@ def test_contacts_posted_to_the_api_are_decided_in_the_same_request():
     from tickets.tokens import api_token_create
 
     PolicyFactory()
-    _token, raw = api_token_create(name="Helpdesk", user=User.objects.create_user("bot"))
+    _token, raw = api_token_create(
+        name="Helpdesk", user=User.objects.create_user("bot"), scopes=["history:write"]
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     started = timezone.now() - timedelta(minutes=20)

@@ -134,7 +134,7 @@ def test_logging_backend_is_the_default(caplog, django_capture_on_commit_callbac
 @pytest.fixture
 def integration():
     owner = User.objects.create_user("helpdesk")
-    _token, raw = api_token_create(name="helpdesk", user=owner)
+    _token, raw = api_token_create(name="helpdesk", user=owner, scopes=["survey_links"])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client

@@ -3,13 +3,17 @@
 They ask for English so that tests can read messages; LANGUAGE_CODE defaults to French.
 """
 
+from collections.abc import Callable
+
 import pytest
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
 from tests.factories import AgentFactory
 from tickets.permissions import QUALITY_MANAGERS_GROUP
-from tickets.tokens import api_token_create
+from tickets.tokens import TokenScope, api_token_create
+
+ALL_SCOPES = TokenScope.values
 
 
 def _user(username: str, **extra) -> User:
@@ -29,8 +33,9 @@ def _logged_in(user: User) -> APIClient:
 
 @pytest.fixture
 def integration_token(db):
-    """(ApiToken, raw value) owned by a plain user: the token alone makes it an integration."""
-    return api_token_create(name="Helpdesk sync", user=_user("helpdesk-bot"))
+    """(ApiToken, raw value) owned by a plain user: the token alone makes it an integration.
+    It has every scope; `token_client` makes clients with fewer."""
+    return api_token_create(name="Helpdesk sync", user=_user("helpdesk-bot"), scopes=ALL_SCOPES)
 
 
 @pytest.fixture
@@ -38,6 +43,20 @@ def integration(integration_token) -> APIClient:
     client = _client()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {integration_token[1]}")
     return client
+
+
+@pytest.fixture
+def token_client(db) -> Callable[..., APIClient]:
+    """Makes a client calling with a new token that has exactly the given scopes."""
+
+    def make(*scopes: str) -> APIClient:
+        owner = _user(f"bot-{User.objects.count()}")
+        _token, raw = api_token_create(name="Scoped", user=owner, scopes=scopes)
+        client = _client()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return client
+
+    return make
 
 
 @pytest.fixture

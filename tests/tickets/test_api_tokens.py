@@ -70,7 +70,10 @@ def test_the_command_prints_a_working_token_once_and_stores_its_digest(anonymous
     User.objects.create_user("ops")
     out, err = io.StringIO(), io.StringIO()
 
-    call_command("create_api_token", "Zendesk sync", user="ops", stdout=out, stderr=err)
+    call_command(
+        "create_api_token", "Zendesk sync", "--scope", "history:write", user="ops", stdout=out,
+        stderr=err,
+    )  # fmt: skip
 
     raw = out.getvalue().strip()
     token = ApiToken.objects.get()
@@ -98,10 +101,13 @@ def test_an_admin_creates_a_token_sees_it_once_and_can_revoke_it(client):
     owner = User.objects.create_user("bot")
     client.force_login(admin)
 
-    response = client.post("/admin/tickets/apitoken/add/", {"name": "CRM", "user": owner.pk})
+    response = client.post(
+        "/admin/tickets/apitoken/add/", {"name": "CRM", "user": owner.pk, "scopes": ["kpis:read"]}
+    )
 
     token = ApiToken.objects.get()
     assert response.status_code == 200
+    assert token.scopes == ["kpis:read"]
     assert "no-store" in response["Cache-Control"]
     raw = response.context["raw_secret"]
     assert raw in response.content.decode()

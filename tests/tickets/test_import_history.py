@@ -552,3 +552,14 @@ def test_the_report_goes_where_asked(tmp_path):
 
     assert summary(output)["tickets.csv"] == (2, 0, 0, 1)
     assert csv_rows(report)[0]["field"] == "created_at"
+
+
+@pytest.mark.django_db
+def test_the_rejected_rows_report_neutralises_formulas(tmp_path):
+    contacts = GOOD_CONTACTS.replace("3,t2,c2,chat,", "=1+2,t2,c2,fax,")
+    report = tmp_path / "rejected.csv"
+
+    import_history(history(tmp_path, contacts=contacts), "--skip-invalid", "--report", str(report))
+
+    [row] = csv_rows(report)
+    assert row["row"].startswith("'=1+2,t2,c2,fax,")

@@ -7,8 +7,8 @@ fields, a bad value, a blank line, bytes that are not UTF-8) is read line by lin
 checks, exactly as a file read by RowReader.
 
 Two things are left to the caller for blocks: the line numbers (a block's lines are consecutive
-from `Block.line`) and the checks across fields (`Format.check_row`, run on the rows
-`Format.check_row_sql` points at once the file is staged).
+from `Block.line`), and the history's bounds and the checks across fields (`Format.problem`,
+run on the rows `Format.suspects_sql` points at once the file is staged).
 """
 
 import csv

@@ -15,13 +15,15 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+from .. import bounds
 
 MAX_ID = 64
 MAX_INT = 2**31 - 1
@@ -102,8 +104,9 @@ def utc_time(value: str) -> str:
 
 
 # Every valid day but 29 February, which is left to the full check (it knows leap years).
+# Years from 1000: year 0 is no date at all, and earlier ones are far out of bounds anyway.
 utc_time.pattern = (  # type: ignore[attr-defined]
-    r"\d{4}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+    r"[1-9]\d{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
     r"|(?:0[13578]|1[02])-31)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?Z"
 )
 
@@ -130,6 +133,44 @@ def parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The history's bounds (tickets.bounds) in the form a file's text is compared with.
+
+    Times of this format sort as text in time order, but for a fraction, which sorts before its
+    whole second ('.' < 'Z'). So `earliest` is rounded up to a whole second and `latest` down,
+    with a fraction of zeros: every time out of bounds compares out of them, and of the times in
+    bounds only those of the two edge seconds do, which the exact check then lets through. Handle
+    times of `digits` digits or more are checked exactly too.
+    """
+
+    now: datetime
+    earliest: str
+    latest: str
+    digits: int
+
+    @classmethod
+    def taken_now(cls) -> "Limits":
+        now = datetime.now(UTC)
+        earliest, latest = bounds.time_window(now)
+        if earliest.microsecond:
+            earliest = earliest.replace(microsecond=0) + timedelta(seconds=1)
+        return cls(
+            now=now,
+            earliest=_iso(earliest) + "Z",
+            latest=_iso(latest.replace(microsecond=0)) + ".000000Z",
+            digits=len(str(bounds.longest_handle())),
+        )
+
+    def params(self) -> dict[str, Any]:
+        """For `Format.suspects_sql`."""
+        return {"earliest": self.earliest, "latest": self.latest, "digits": self.digits}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
 # --- Formats ------------------------------------------------------------------------------------
 
 
@@ -142,6 +183,8 @@ class Column:
     sql_type: str = "text"
     # Python type for the other databases: "time" or "int"; text otherwise.
     kind: str = "text"
+    # A handle time, bounded by tickets.bounds (times are, all of them).
+    duration: bool = False
 
 
 def required_id(name: str) -> Column:
@@ -172,6 +215,45 @@ class Format:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(c.name for c in self.columns))
+
+    @cached_property
+    def times(self) -> tuple[int, ...]:
+        return tuple(i for i, c in enumerate(self.columns) if c.kind == "time")
+
+    @cached_property
+    def durations(self) -> tuple[int, ...]:
+        return tuple(i for i, c in enumerate(self.columns) if c.duration)
+
+    def problem(self, row: tuple[Any, ...], limits: Limits) -> tuple[str, str] | None:
+        """(field, message) for the first value of a checked row out of the history's bounds,
+        else for the first problem across fields; None when there is none."""
+        for i in self.times:
+            value = row[i]
+            if value and (value < limits.earliest or value > limits.latest):
+                message = bounds.time_problem(datetime.fromisoformat(value), limits.now)
+                if message:
+                    return self.names[i], message
+        for i in self.durations:
+            value = row[i]
+            if value and len(value) >= limits.digits:
+                message = bounds.duration_problem(int(value))
+                if message:
+                    return self.names[i], message
+        return self.check_row(row) if self.check_row is not None else None
+
+    @cached_property
+    def suspects_sql(self) -> str:
+        """A PostgreSQL condition on a staged row (alias `s`, text columns, parameters from
+        `Limits.params`) that holds for every row `problem` refuses, and for few others."""
+        conditions = [
+            f's.{self.names[i]} < %(earliest)s COLLATE "C"'
+            f' OR s.{self.names[i]} > %(latest)s COLLATE "C"'
+            for i in self.times
+        ]
+        conditions += [f"length(s.{self.names[i]}) >= %(digits)s" for i in self.durations]
+        if self.check_row_sql:
+            conditions.append(self.check_row_sql)
+        return " OR ".join(f"({c})" for c in conditions) or "false"
 
     def _fields_pattern(self, group: str) -> str | None:
         """The columns' patterns joined by commas, each in a `group` ("(" captures, "(?:" does
@@ -207,7 +289,11 @@ class Format:
         """Text fields in the columns' order, checked as a file's line; raises RowError."""
         checks = [(c.name, c.check, c.required) for c in self.columns]
         order = list(range(len(fields)))
-        return Row(line, _check(fields, order, checks, self.check_row, self.file, line))
+        values = _check(fields, order, checks, self.file, line)
+        across = self.problem(values, Limits.taken_now())
+        if across:
+            raise RowError(self.file, line, *across)
+        return Row(line, values)
 
     def typed(self, row: tuple[str | None, ...]) -> tuple[Any, ...]:
         """A checked row with times and numbers converted, for the ORM path."""
@@ -290,7 +376,8 @@ class RowReader:
         name = self.fmt.file
         width, order = self.width, self.order
         checks = [(c.name, c.check, c.required) for c in self.fmt.columns]
-        check_row = self.fmt.check_row
+        limits = Limits.taken_now()
+        problem = self.fmt.problem
         fast = self.fmt.fast_match if self.in_order else None
         for text in lines:
             self.number += 1
@@ -298,7 +385,7 @@ class RowReader:
             # Most lines are plain: one regular expression checks every field.
             if fast is not None and (match := fast(text)) is not None:
                 values = match.groups()
-                if check_row is None or check_row(values) is None:
+                if problem(values, limits) is None:
                     yield Row(line, values, text.rstrip("\r\n"))
                     continue
             reader = csv.reader(chain([text], more), strict=True)
@@ -313,7 +400,10 @@ class RowReader:
                         _("%(found)s fields where the header has %(expected)s.")
                         % {"found": len(fields), "expected": width},
                     )  # fmt: skip
-                values = _check(fields, order, checks, check_row, name, line)
+                values = _check(fields, order, checks, name, line)
+                across = problem(values, limits)
+                if across:
+                    raise RowError(name, line, *across)
             except RowError as error:
                 error.raw = raw_text(fields)
                 self.rejected += 1
@@ -341,7 +431,7 @@ class RowReader:
         return [header.index(n) for n in self.fmt.names]
 
 
-def _check(fields, order, checks, check_row, name, line) -> tuple[str | None, ...]:
+def _check(fields, order, checks, name, line) -> tuple[str | None, ...]:
     values: list[str | None] = []
     for i, (column, check, required) in zip(order, checks, strict=True):
         value = fields[i]
@@ -354,12 +444,7 @@ def _check(fields, order, checks, check_row, name, line) -> tuple[str | None, ..
             values.append(check(value))
         except FieldError as exc:
             raise RowError(name, line, column, str(exc)) from None
-    row = tuple(values)
-    if check_row is not None:
-        problem = check_row(row)
-        if problem:
-            raise RowError(name, line, problem[0], problem[1])
-    return row
+    return tuple(values)
 
 
 class _Counting:

@@ -53,7 +53,7 @@ CONTACTS = Format(
         time_column("started_at", required=True),
         time_column("answered_at"),
         time_column("ended_at"),
-        Column("handle_seconds", number(), sql_type="integer", kind="int"),
+        Column("handle_seconds", number(), sql_type="integer", kind="int", duration=True),
     ),
     check_row=_contact_times,
     # As _contact_times: times without fractions compare as text (in bytes), three times faster.

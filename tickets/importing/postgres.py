@@ -3,7 +3,8 @@
 1. Every file is read, checked and streamed by COPY into a temporary staging table (text
    columns: the rows are checked already, and a rejected one is reported as it was read).
    Blocks of plain lines are checked by one regular expression each and copied as read
-   (tickets.importing.blocks); the checks across fields then run on the rows that need them.
+   (tickets.importing.blocks); the history's bounds (tickets.bounds) and the checks across
+   fields then run on the rows that need them.
 2. References that only the database can check (a contact's ticket, an answer's contact) are
    checked by anti-joins; bad rows are rejected like any other.
 3. Missing customers, teams and agents are created set-based.
@@ -30,7 +31,7 @@ from django.db import connection
 from ..facts import CONTACT_ORDER, facts_refresh_scoped, window_sql
 from ..models import Agent, Customer, Team
 from .blocks import Block, BlockReader
-from .csv_rows import Format, Row, RowError, raw_text
+from .csv_rows import Format, Limits, Row, RowError, raw_text
 from .formats import CONTACTS, TICKETS
 from .loader import BULK_FROM_ROWS, PostgresLoader, sql_assign, sql_row, staging_table
 from .registry import HistoryFile
@@ -163,8 +164,7 @@ class PostgresImport(ImportRun):
                     self._copy_blocks(cursor, table, names, run)  # type: ignore[arg-type]
                 else:
                     self._copy_rows(cursor, table, names, run)  # type: ignore[arg-type]
-        if fmt.check_row_sql:
-            self._rows_check(fmt)
+        self._rows_check(fmt)
         # Temporary tables are never analyzed automatically; without row counts the planner
         # picks sort-based joins that cost several times the hash joins.
         self.execute(f"ANALYZE {table}")
@@ -203,17 +203,18 @@ class PostgresImport(ImportRun):
             copy.write("".join(block))
 
     def _rows_check(self, fmt: Format) -> None:
-        """`fmt.check_row` on the staged rows its SQL form points at (blocks were not checked
-        across fields); the rows it refuses are rejected."""
-        assert fmt.check_row is not None
+        """The history's bounds and `fmt.check_row`, on the staged rows their SQL form points at
+        (blocks were checked value by value only); the rows refused are rejected."""
         table = staging_table(fmt)
+        limits = Limits.taken_now()
         suspects = self.execute(
             f"SELECT line, {', '.join(fmt.names)} FROM {table} AS s"
-            f" WHERE {fmt.check_row_sql} ORDER BY line"
+            f" WHERE {fmt.suspects_sql} ORDER BY line",
+            limits.params(),
         )
         errors = []
         for line, *values in suspects:
-            problem = fmt.check_row(tuple(values))
+            problem = fmt.problem(tuple(values), limits)
             if problem is not None:
                 field, message = problem
                 raw = raw_text([v or "" for v in values])

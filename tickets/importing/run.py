@@ -14,6 +14,7 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
+from ..formulas import csv_cell
 from .csv_rows import Format, RowError
 from .registry import FileCounts, HistoryFile
 
@@ -77,7 +78,8 @@ class Rejects:
             raise error
         self.count += 1
         self.by_file[error.file] = self.by_file.get(error.file, 0) + 1
-        self.writer.writerow([error.file, error.line, error.field, error.message, error.raw])
+        row = [error.file, error.line, error.field, error.message, error.raw]
+        self.writer.writerow([csv_cell(value) for value in row])
 
 
 Progress = Callable[[Format, Path], Callable[[int], None] | None]
