@@ -9,11 +9,13 @@ from django.utils import timezone
 
 from tickets.models import Contact
 
+from .routers import kpi_reads
 from .scope import next_period, previous_period, zone
 
 DEFAULT_MONTHS = 3
 
 
+@kpi_reads()
 def default_period(today: date | None = None) -> tuple[date, date]:
     """Three whole months ending with the last month that is both over and has contacts.
 

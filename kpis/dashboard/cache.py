@@ -17,11 +17,13 @@ from django.db.models import Max
 from django.utils.translation import get_language
 
 from ..rollups.models import DirtyDay, RollupState
+from ..routers import kpi_reads
 from ..scope import Scope
 
 
+@kpi_reads()
 def data_version() -> str | None:
-    """Changes whenever the history the rollups follow changes: two indexed reads. None while
+    """Changes whenever the history the rollups follow changes: two indexed reads, where the KPIs are read. None while
     the rollups were never built: writes are then not followed, and nothing is cached."""
     stamp = RollupState.objects.filter(pk=1).values_list("updated_at", flat=True).first()
     if stamp is None:
