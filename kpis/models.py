@@ -4,6 +4,7 @@ from .rollups.models import (
     CauseDay,
     ContactDay,
     DirtyDay,
+    PartDay,
     RatingDay,
     ResponseDay,
     RollupState,
@@ -11,5 +12,6 @@ from .rollups.models import (
 )
 
 __all__ = [
-    "CauseDay", "ContactDay", "DirtyDay", "RatingDay", "ResponseDay", "RollupState", "TicketDay",
+    "CauseDay", "ContactDay", "DirtyDay", "PartDay", "RatingDay", "ResponseDay", "RollupState",
+    "TicketDay",
 ]  # fmt: skip

@@ -96,6 +96,7 @@ def grouped(
     keep_unknown: bool = False,
     presence: str | None = None,
     rollup: str | None = None,
+    part: tuple[Any, Any] | None = None,
 ) -> Groups:
     """Exact counts per group of the scope: [(key values, {aggregate: int}), ...], sorted.
 
@@ -108,7 +109,8 @@ def grouped(
     `presence` names the aggregate counting the rows a group is about: a group where it is 0
     is left out, as if the rows had been filtered before grouping. `rollup` names the per-day
     rollup holding the same counts (kpis.rollups): the rows are read from it instead when the
-    rule in kpis.rollups.serving allows.
+    rule in kpis.rollups.serving allows. `part` (its source and `where`) lets a part rollup
+    (kpis.rollups.parts) serve the counts under the same rule when none of those can.
     """
     tz = zone()
     dims = [d for d in scope.by if d not in fixed] + list(fixed)
@@ -118,6 +120,12 @@ def grouped(
         spec = servable(rollup, scope, dims, aggregates)
         if spec is not None:
             rows = rollup_rows(spec, scope, dims, aggregates, presence, keep_unknown)
+            return _filled(rows, scope, dims, aggregates, fixed, complete, tz)
+    if part is not None and presence is not None:
+        from ..rollups.serving import part_served
+
+        rows = part_served(part, scope, dims, dimensions, aggregates, presence, keep_unknown)
+        if rows is not None:
             return _filled(rows, scope, dims, aggregates, fixed, complete, tz)
     queryset = queryset.filter(
         **{f"{date_field}__gte": scope.since, f"{date_field}__lt": scope.until}

@@ -128,6 +128,27 @@ def _named(row: Mapping[str, Any]) -> dict[str, Any]:
     return {name[2:] if name.startswith("v_") else name: value for name, value in row.items()}
 
 
+def part_served(
+    part: tuple[Any, Any],
+    scope: Scope,
+    dims: Sequence[str],
+    dimensions: Mapping[str, Any],
+    aggregates: Mapping[str, Any],
+    presence: str,
+    keep_unknown: bool,
+) -> list[dict[str, Any]] | dict[str, Any] | None:
+    """A part's counts read from its part rollup (kpis.rollups.parts), or None (then scan)."""
+    from .parts import part_rows, part_servable
+
+    if not rollups_enabled():
+        return None
+    source, where = part
+    entry = part_servable(source, where, scope, dims, dimensions, aggregates, presence)
+    if entry is None or not period_clean(scope):
+        return None
+    return part_rows(entry, scope, dims, aggregates, presence, keep_unknown)
+
+
 def rollup_total(name: str, column: str, scope: Scope) -> int | None:
     """The sum of one rollup column over the scope's days, or None when it may not serve."""
     if not rollups_enabled() or scope.filters or not period_clean(scope):

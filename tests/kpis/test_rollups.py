@@ -27,9 +27,11 @@ pytestmark = pytest.mark.django_db
 
 ROLLED_UP = [
     "satisfaction", "fcr", "exchanges", "repeat", "aht", "phone_answer", "perception_gap",
-    "repeat_causes",
+    "repeat_causes", "satisfaction_by_exchanges", "satisfaction_by_repeat",
+    "satisfaction_by_answer_target", "declared_resolution", "speed_of_answer",
 ]  # fmt: skip
-CUTS = ["", "month", "channel", "team", "agent", "week,team", "day,channel", "month,agent"]
+CUTS = ["", "month", "channel", "team", "agent", "week,team", "day,channel", "month,agent",
+        "reason", "month,reason"]  # fmt: skip
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
