@@ -40,7 +40,9 @@ ENTRIES: tuple[tuple[str, int, str | None], ...] = (
     ("declared_resolution", 0, None),
     ("speed_of_answer", 0, None),
     ("repeat", 0, "reason"),
-    ("perception_gap", 0, None),  # agents' ratings, by the team of the contact rated
+    # Agents' ratings by the team of the contact rated and by agent: the overview cuts them by
+    # team and by agent at once (one scan, summed down), which RatingDay (by agent) cannot.
+    ("perception_gap", 0, "agent"),
 )
 
 SEGMENTS = ("channel", "team")

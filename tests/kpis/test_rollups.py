@@ -335,6 +335,25 @@ def test_the_overview_shows_the_same_figures_from_the_rollups_as_from_the_histor
     assert served.panels == scanned.panels
 
 
+def test_the_overview_panels_read_the_part_rollups_not_the_answers_nor_the_contacts(
+    settings, reference
+):
+    from kpis.dashboard.selectors import overview_panels
+
+    scope = Scope(date(2025, 4, 1), date(2025, 6, 30))
+    headlines, trends = headline_figures(scope)
+    with CaptureQueriesContext(connection) as queries:
+        served_panels = overview_panels(scope, trends)
+    read = " ".join(q["sql"] for q in queries)
+    assert "kpis_partday" in read
+    # Only the backlog (open tickets, as of now) and the names are read from the history.
+    assert "surveys_response" not in read and "surveys_agentrating" not in read
+    assert "tickets_contact" not in read
+
+    settings.KPI_ROLLUPS = False
+    assert overview_panels(scope, trends) == served_panels
+
+
 def test_a_write_has_its_days_rebuilt_once_it_commits(
     django_capture_on_commit_callbacks, monkeypatch
 ):
