@@ -156,7 +156,7 @@ def part_servable(
     presence: str,
 ) -> Entry | None:
     """The entry holding exactly these counts, or None (then scan). The period's check (built,
-    no dirty day) is the caller's."""
+    its dirty days) is the caller's (serving.served_rows)."""
     for entry in entries():
         if entry.source.name != source.name or entry.where != where:
             continue
@@ -182,12 +182,16 @@ def part_rows(
     aggregates: Mapping[str, Any],
     presence: str,
     keep_unknown: bool,
+    dirty: Sequence[date] = (),
 ) -> list[dict[str, Any]] | dict[str, Any]:
-    """What `grouped` reads from a scan (k_period, k_<dim>, counts), summed from the entry."""
+    """What `grouped` reads from a scan (k_period, k_<dim>, counts), summed from the entry over
+    the period's days but the `dirty` ones."""
     paths = {"channel": "channel", "team": "team__external_id", entry.key: "key"}
     queryset = PartDay.objects.filter(
         part=entry.name, day__gte=scope.start, day__lt=scope.end + timedelta(1)
     )
+    if dirty:
+        queryset = queryset.exclude(day__in=list(dirty))
     for name, value in scope.filters.items():
         values = [v for v in str(value).split(",") if v]
         queryset = queryset.filter(**{f"{paths[name]}__in": values})
