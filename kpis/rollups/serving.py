@@ -116,35 +116,27 @@ def dirty_days(scope: Scope) -> list[date] | None:
 
 
 def _dirty_days(scope: Scope) -> list[date] | None:
-    if _period_clean(scope):  # one query, the usual answer
-        return []
-    ready = RollupState.objects.filter(
-        pk=1,
-        status=RollupState.READY,
-        time_zone=settings.TIME_ZONE,
-        fcr_window_days=settings.FCR_WINDOW_DAYS,
-    ).exists()
-    if not ready:
-        return None
-    found = DirtyDay.objects.filter(day__gte=scope.start, day__lte=scope.end)
-    return sorted(set(found.values_list("day", flat=True)))
-
-
-def _period_clean(scope: Scope) -> bool:
-    """Rule 3 and 4, in one query: built and ready with these settings, no dirty day in the
-    period. Pages and reports read it and then the rollups in one snapshot (kpis.routers), on
-    the replica as on the primary, so the answer holds for the rows they read."""
+    """Rules 3 and 4: one query when the rollups may not serve or the period is clean (the
+    usual answers), a second one for the days when some are dirty. Pages and reports read it
+    and then the rollups in one snapshot (kpis.routers), on the replica as on the primary, so
+    the answer holds for the rows they read."""
     dirty = DirtyDay.objects.filter(day__gte=scope.start, day__lte=scope.end)
-    return (
+    marks = (
         RollupState.objects.filter(
             pk=1,
             status=RollupState.READY,
             time_zone=settings.TIME_ZONE,
             fcr_window_days=settings.FCR_WINDOW_DAYS,
         )
-        .filter(~Exists(dirty))
-        .exists()
+        .annotate(dirty=Exists(dirty))
+        .values_list("dirty", flat=True)
+        .first()
     )
+    if marks is None:
+        return None
+    if not marks:
+        return []
+    return sorted(set(dirty.values_list("day", flat=True)))
 
 
 def rollup_rows(
