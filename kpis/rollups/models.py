@@ -141,6 +141,8 @@ class PartDay(_Day):
     agents' ratings by team) or count aggregates they do not sum (declared resolution, speed of
     answer). `part` names the entry (kpis.rollups.parts); `m0`... are its aggregates."""
 
+    # Read and rebuilt by part and days: the (part, day) index alone, never the day's.
+    day = models.DateField()
     part = models.CharField(max_length=64)
     channel = models.CharField(max_length=16, null=True)
     team = _segment(Team)

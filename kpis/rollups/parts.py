@@ -32,20 +32,21 @@ from ..registry import KPIS, registry_version
 from ..scope import Scope
 from .models import PART_MEASURES, PartDay
 
-# (KPI, index of its part, the key it is cut by besides channel and team, or None).
-ENTRIES: tuple[tuple[str, int, str | None], ...] = (
-    ("satisfaction_by_exchanges", 0, "exchanges"),
-    ("satisfaction_by_repeat", 0, "repeat"),
-    ("satisfaction_by_answer_target", 0, "answer_target"),
-    ("declared_resolution", 0, None),
-    ("speed_of_answer", 0, None),
-    ("repeat", 0, "reason"),
-    # Agents' ratings by the team of the contact rated and by agent: the overview cuts them by
-    # team and by agent at once (one scan, summed down), which RatingDay (by agent) cannot.
-    ("perception_gap", 0, "agent"),
-)
-
 SEGMENTS = ("channel", "team")
+
+# (KPI, index of its part, the key it is cut by besides its segments or None, its segments).
+ENTRIES: tuple[tuple[str, int, str | None, tuple[str, ...]], ...] = (
+    ("satisfaction_by_exchanges", 0, "exchanges", SEGMENTS),
+    ("satisfaction_by_repeat", 0, "repeat", SEGMENTS),
+    ("satisfaction_by_answer_target", 0, "answer_target", SEGMENTS),
+    ("declared_resolution", 0, None, SEGMENTS),
+    ("speed_of_answer", 0, None, SEGMENTS),
+    ("repeat", 0, "reason", SEGMENTS),
+    # Agents' ratings by the team of the contact rated and by agent: the overview cuts them by
+    # team and by agent at once (one scan, summed down), which RatingDay (by agent) cannot. Not
+    # by channel: that would multiply the rows by the channels (a cut by channel is scanned).
+    ("perception_gap", 0, "agent", ("team",)),
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Entry:
     source: Any  # kpis.sources.Source
     where: Q | None
     key: str | None
+    segments: tuple[str, ...]
     dimensions: Mapping[str, Any]  # the part's dimensions (paths, or expressions per row)
     measures: dict[str, Any]  # aggregate name -> expression, in column order (m0, m1...)
 
@@ -68,7 +70,7 @@ def entries() -> list[Entry]:
 @cache
 def _entries(version: int) -> list[Entry]:
     out = []
-    for kpi_name, index, key in ENTRIES:
+    for kpi_name, index, key, segments in ENTRIES:
         if kpi_name not in KPIS:
             continue
         part = KPIS[kpi_name].parts[index]
@@ -76,7 +78,7 @@ def _entries(version: int) -> list[Entry]:
         if len(measures) > PART_MEASURES:
             raise ImproperlyConfigured(f"{kpi_name}: more aggregates than PartDay has columns.")
         name = f"{kpi_name}.{index}"
-        out.append(Entry(name, part.source, part.where, key, part.dims(), measures))
+        out.append(Entry(name, part.source, part.where, key, segments, part.dims(), measures))
     return out
 
 
@@ -90,8 +92,8 @@ def _team_id(path: str) -> str:
 
 def parts_rebuild(first: date, last: date, since: datetime, until: datetime, tz: ZoneInfo) -> None:
     """Recompute every part rollup of the local days first..last, set-based."""
-    PartDay.objects.filter(day__gte=first, day__lte=last).delete()
     for entry in entries():
+        PartDay.objects.filter(part=entry.name, day__gte=first, day__lte=last).delete()
         _insert(entry, since, until, tz)
 
 
@@ -101,7 +103,11 @@ def _insert(entry: Entry, since: datetime, until: datetime, tz: ZoneInfo) -> Non
     if entry.where is not None:
         rows = rows.filter(entry.where)
     date_field = entry.source.date_field
-    keys: dict[str, Any] = {"r_channel": F(dims["channel"]), "r_team": F(_team_id(dims["team"]))}
+    keys: dict[str, Any] = {}
+    if "channel" in entry.segments:
+        keys["r_channel"] = F(dims["channel"])
+    if "team" in entry.segments:
+        keys["r_team"] = F(_team_id(dims["team"]))
     annotations: dict[str, Any] = {"r_day": TruncDate(date_field, tzinfo=tz)}
     if entry.key is not None:
         source = dims[entry.key]
@@ -119,7 +125,13 @@ def _insert(entry: Entry, since: datetime, until: datetime, tz: ZoneInfo) -> Non
     select, params = grouped.query.sql_with_params()
     quote = connection.ops.quote_name
     columns = ["part", "day", "channel", "team_id", "key"]
-    values = ["%s", "r_day", "r_channel", "r_team", "r_key" if entry.key else "NULL"]
+    values = [
+        "%s",
+        "r_day",
+        "r_channel" if "r_channel" in keys else "NULL",
+        "r_team" if "r_team" in keys else "NULL",
+        "r_key" if entry.key else "NULL",
+    ]
     for i, aggregate in enumerate(entry.measures.values()):
         columns.append(f"m{i}")
         values.append(f"COALESCE({_whole(f'm_{i}', aggregate)}, 0)")
@@ -160,12 +172,10 @@ def part_servable(
     for entry in entries():
         if entry.source.name != source.name or entry.where != where:
             continue
-        cuts = {*SEGMENTS, *([entry.key] if entry.key else [])}
-        if any(d not in cuts for d in dims) or any(f not in SEGMENTS for f in scope.filters):
+        cuts = {*entry.segments, *([entry.key] if entry.key else [])}
+        if any(d not in cuts for d in dims) or any(f not in entry.segments for f in scope.filters):
             continue
-        if entry.key in dims and dimensions.get(entry.key) != entry.dimensions[entry.key]:
-            continue
-        if any(d in SEGMENTS and dimensions.get(d) != entry.dimensions[d] for d in dims):
+        if any(dimensions.get(d) != entry.dimensions[d] for d in dims):
             continue
         if presence not in aggregates or not all(
             entry.measures.get(n) == a for n, a in aggregates.items()

@@ -347,7 +347,7 @@ def test_the_overview_panels_read_the_part_rollups_not_the_answers_nor_the_conta
     from kpis.dashboard.selectors import overview_panels
 
     scope = Scope(date(2025, 4, 1), date(2025, 6, 30))
-    headlines, trends = headline_figures(scope)
+    _headlines, trends = headline_figures(scope)
     with CaptureQueriesContext(connection) as queries:
         served_panels = overview_panels(scope, trends)
     read = " ".join(q["sql"] for q in queries)
