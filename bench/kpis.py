@@ -186,20 +186,21 @@ def after_write(get: Callable[[str], None], baseline: float, rounds: int) -> Non
     from kpis.periods import default_period
     from kpis.rollups.build import rollups_refresh
     from kpis.rollups.marks import days_mark
+    from kpis.tasks import kpi_rollups_refresh
 
     start, _end = default_period()
     times, refreshes = [], []
     for _round in range(max(rounds, 3)):
         days_mark([start])
         started = time.perf_counter()
-        rollups_refresh()
+        kpi_rollups_refresh()  # the task queued after the write's commit, run here
         refreshes.append(time.perf_counter() - started)
         times.append(timed(lambda: get("/dashboard/"), 1))
     first = statistics.median(times)
     print(
         f"(d) {'overview, first request after a write':40} {first * 1000:6.0f} ms (median of "
-        f"{len(times)}, {first / baseline:.0f}x the baseline; the refresh of the day before it: "
-        f"{statistics.median(refreshes) * 1000:.0f} ms)"
+        f"{len(times)}, {first / baseline:.0f}x the baseline; the task refreshing the day before "
+        f"it: {statistics.median(refreshes) * 1000:.0f} ms)"
     )
     days_mark([start])
     dirty = timed(lambda: get("/dashboard/"), 1)
