@@ -39,10 +39,18 @@ class RoleLogin:
 def teams_with_leads_ensure() -> None:
     """The sample history's teams, each with its lead's address (kept if already set)."""
     for name, _kind, _size in TEAMS:
-        team, _created = Team.objects.get_or_create(external_id=name, defaults={"name": name})
-        if not team.lead_email:
-            team.lead_email = _lead_email(name)
-            team.save(update_fields=["lead_email"])
+        team, _created = Team.objects.get_or_create(external_id=name)
+        team.name = team.name if team.name and team.name != name else _team_name(name)
+        team.lead_email = team.lead_email or _lead_email(name)
+        team.save(update_fields=["name", "lead_email"])
+
+
+def _team_name(external_id: str) -> str:
+    """paris_n1 -> Paris N1: people read names, not codes."""
+    return " ".join(
+        word.upper() if word in ("n1", "n2", "vip") else word.capitalize()
+        for word in external_id.split("_")
+    )
 
 
 def _lead_email(team: str) -> str:

@@ -148,6 +148,15 @@ def _rendered(kind: str, language: str, question_kind: str, question: str, site_
     return " ".join(subject.split()), text, html
 
 
+def invitation_preview(language: str, question_kind: str, question: str) -> tuple[str, str]:
+    """The invitation's subject and HTML for a question, with links that lead nowhere (the
+    admin's preview)."""
+    subject, _text, html = _rendered(
+        "invitation", language, question_kind, question, settings.SITE_URL
+    )
+    return subject, _fill(html, Links("preview", "preview"))
+
+
 def _fill(template: str, links: Links) -> str:
     return template.replace(_ANSWER_SLOT, links.answer_token).replace(
         _UNSUBSCRIBE_SLOT, links.unsubscribe_token
