@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kpis.context_processors.manager_pages",
                 "surveys.context_processors.staff_pages",
+                "surveys.context_processors.survey_owner",
             ],
         },
     },

@@ -62,7 +62,7 @@ class SendingPolicyForm(forms.ModelForm):
 
     class Meta:
         model = SendingPolicy
-        fields = "__all__"
+        exclude: list[str] = []
         help_texts = {
             "quiet_start": _(
                 "In the customer's time zone, a survey due between the start and the end waits "

@@ -1,5 +1,6 @@
 """What every page's navigation needs to know about the survey pages: each role sees its own."""
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
@@ -27,4 +28,12 @@ def staff_pages(request: HttpRequest) -> dict[str, object]:
         # None: not for this user; a number: the open follow-ups they can see.
         "nav_followups": SimpleLazyObject(follow_ups),
         "nav_mailbox": SimpleLazyObject(lambda: mailbox_enabled() and is_quality_manager(request)),
+    }
+
+
+def survey_owner(request: HttpRequest) -> dict[str, object]:
+    """Whose surveys these are, for the survey pages' footer."""
+    return {
+        "survey_company": settings.SURVEY_COMPANY_NAME,
+        "survey_privacy_url": settings.SURVEY_PRIVACY_URL,
     }

@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from .delivery.messages import invitation_preview
-from .models import Invitation, Questionnaire, QuestionKind, RepeatCauseCode
+from .models import Invitation, QuestionKind, Questionnaire, RepeatCauseCode
 from .views.public import _scale
 
 SAMPLE_REASON = {"fr": "ma facture", "en": "my invoice"}
