@@ -13,20 +13,20 @@ from .mailbox import mailbox_enabled
 def staff_pages(request: HttpRequest) -> dict[str, object]:
     """Asked only when a template reads them: anonymous pages cost no query."""
 
-    def follow_ups() -> int | None:
+    def all_teams() -> bool:
+        return is_quality_manager(request)
+
+    def follows_up() -> bool:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return None
-        if is_quality_manager(request):
-            return selectors.followups_open_count(user, all_teams=True)
-        if led_team_ids(user):
-            return selectors.followups_open_count(user, all_teams=False)
-        return None
+        return bool(user and user.is_authenticated) and (all_teams() or bool(led_team_ids(user)))
 
     return {
         "nav_agent": SimpleLazyObject(lambda: is_agent(request)),
-        # None: not for this user; a number: the open follow-ups they can see.
-        "nav_followups": SimpleLazyObject(follow_ups),
+        "nav_followups": SimpleLazyObject(follows_up),
+        # The open follow-ups the user can see (read only when the link is shown).
+        "nav_followups_open": SimpleLazyObject(
+            lambda: selectors.followups_open_count(request.user, all_teams=all_teams())
+        ),
         "nav_mailbox": SimpleLazyObject(lambda: mailbox_enabled() and is_quality_manager(request)),
     }
 
