@@ -49,8 +49,6 @@ def test_a_manager_can_put_a_contact_policy_before_the_repeat_question():
     PolicyFactory(
         trigger="repeat_contact", questionnaire=questionnaire("Repeat contact"), position=5
     )
-        trigger="repeat_contact", questionnaire=questionnaire("Repeat contact"), position=5
-    )
     PolicyFactory(name="NPS first", questionnaire=questionnaire("NPS"), position=1)
     now = timezone.now()
     record_contact("live_1", started_at=now - timedelta(days=2))
