@@ -41,10 +41,13 @@ def _scope(request: HttpRequest) -> QuerySet[FollowUp]:
 
 def _people() -> QuerySet[User]:
     """Whom a follow-up may be given to: quality managers, staff and the teams' leads."""
-    leads = Team.objects.exclude(lead_email="").values("lead_email")
+    who = Q(is_staff=True) | Q(groups__name=QUALITY_MANAGERS_GROUP)
+    # Case aside, as led_team_ids compares them.
+    for email in set(Team.objects.exclude(lead_email="").values_list("lead_email", flat=True)):
+        who |= Q(email__iexact=email)
     return (
         User.objects.filter(is_active=True)
-        .filter(Q(is_staff=True) | Q(groups__name=QUALITY_MANAGERS_GROUP) | Q(email__in=leads))
+        .filter(who)
         .distinct()
         .order_by("username")
     )
@@ -173,7 +176,13 @@ def followup_work(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request,
             _("The follow-up was not saved: %(errors)s")
-            % {"errors": " ".join(e for errors in form.errors.values() for e in errors)},
+            % {
+                "errors": " ".join(
+                    f"{form.fields[name].label}: {error}"
+                    for name, errors in form.errors.items()
+                    for error in errors
+                )
+            },
         )
     else:
         followup_update(follow_up, user=request.user, **form.cleaned_data)
