@@ -1,8 +1,11 @@
 """What every page's navigation needs to know about the survey pages: each role sees its own."""
 
+from typing import cast
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
+from rest_framework.request import Request
 
 from tickets.permissions import is_agent, is_quality_manager, led_team_ids
 
@@ -10,8 +13,10 @@ from . import selectors
 from .mailbox import mailbox_enabled
 
 
-def staff_pages(request: HttpRequest) -> dict[str, object]:
+def staff_pages(http_request: HttpRequest) -> dict[str, object]:
     """Asked only when a template reads them: anonymous pages cost no query."""
+    # The role predicates take DRF's request type; a page's request answers them the same.
+    request = cast(Request, http_request)
 
     def all_teams() -> bool:
         return is_quality_manager(request)

@@ -64,8 +64,10 @@ def demo_surveys_send(days: int = RECENT_DAYS) -> dict[str, int]:
         )
         decided = len(decisions.invitations_decide_for_contacts(contact_ids, []))
         decided += len(decisions.invitations_decide_for_tickets(ticket_ids))
+
     # The beat's claim, and the send task's work done here rather than by a worker.
-    sent = claims.invitations_dispatch(
-        lambda ids, claim, kind: sending.batch_send(ids, claim, kind)
-    )
+    def send_now(ids: list[int], claim: str, kind: str) -> None:
+        sending.batch_send(ids, claim, kind)
+
+    sent = claims.invitations_dispatch(send_now)
     return {"decided": decided, "sent": sent}

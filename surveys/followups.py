@@ -116,7 +116,9 @@ def followups_raise_for_imported(*, recent: timedelta = IMPORTED_RECENT) -> int:
     )
     opened = []
     for response in answers:
-        contact = response.contact or (response.ticket and response.ticket.first_inbound_contact)
+        contact = response.contact
+        if contact is None and response.ticket is not None:
+            contact = response.ticket.first_inbound_contact
         opened.append(
             FollowUp(
                 kind=FollowUpKind.DETRACTOR,

@@ -8,13 +8,14 @@ account", on the agent page), each translated.
 """
 
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from tickets.models import Channel, Direction
 
 from .models import RepeatCauseCode
 
 # The agent's reading of why a customer came back, in the third person.
-AGENT_CAUSE_WORDING = {
+AGENT_CAUSE_WORDING: dict[str, StrOrPromise] = {
     RepeatCauseCode.NOT_TAKEN_INTO_ACCOUNT: _("The customer's request was not taken into account"),
     RepeatCauseCode.ANSWER_RAISED_NEW_QUESTIONS: _("Our answer raised new questions"),
     RepeatCauseCode.WRONG_DEPARTMENT: _("The customer was sent to the wrong department"),

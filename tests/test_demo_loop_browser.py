@@ -12,6 +12,7 @@ import io
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -23,8 +24,11 @@ from surveys.models import AgentRating, FollowUp, FollowUpStatus, Response
 from tests.conftest import _missing
 from tests.surveys.test_browser import ARGS, CHROMIUM
 
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "demo"
-PHONE = {"width": 390, "height": 844}
+PHONE: "ViewportSize" = {"width": 390, "height": 844}
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -68,11 +72,11 @@ def phone(live_server, demo):
         context = browser.new_context(viewport=PHONE, locale="fr-FR")
         page = context.new_page()
         page.set_default_timeout(15_000)
-        page.errors = []
-        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
         try:
-            yield page, live_server.url, demo
+            yield page, live_server.url, demo, errors
         finally:
             context.close()
             browser.close()
@@ -96,7 +100,7 @@ def _log_in(page, base: str, username: str, password: str) -> None:
 
 
 def test_a_newcomer_walks_the_whole_loop_on_a_phone(phone):
-    page, base, (admin_password, role_password) = phone
+    page, base, (admin_password, role_password), errors = phone
 
     # The quality manager opens the mailbox from the navigation.
     _log_in(page, base, "admin", admin_password)
@@ -126,6 +130,7 @@ def test_a_newcomer_walks_the_whole_loop_on_a_phone(phone):
     _look(page, "4-survey-thanks")
     answer = Response.objects.filter(invitation__isnull=False).get()
     follow_up = FollowUp.objects.get(response=answer)
+    assert answer.invitation is not None and follow_up.team is not None
     customer = answer.invitation.customer
 
     # The lead of the contact's team sees it, with who to call and what they said, and handles it.
@@ -158,4 +163,4 @@ def test_a_newcomer_walks_the_whole_loop_on_a_phone(phone):
     _look(page, "8-agent-scored")
     assert AgentRating.objects.filter(comment="Client pressé, réponse partielle.").exists()
 
-    assert page.errors == []
+    assert errors == []

@@ -1,6 +1,8 @@
 """The follow-ups a team lead works: who the customer is, what they said, who has it, where it
 stands. Quality managers see every team's; a team lead, their own teams'."""
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework.request import Request
 
 from tickets.models import Team
 from tickets.permissions import QUALITY_MANAGERS_GROUP, is_quality_manager, led_team_ids
@@ -32,7 +35,7 @@ STATE_CHOICES = [
 
 def _scope(request: HttpRequest) -> QuerySet[FollowUp]:
     """What the user may see, or a refusal that says who the page is for."""
-    if is_quality_manager(request):
+    if is_quality_manager(cast(Request, request)):
         return selectors.followups_visible(request.user, all_teams=True)
     if led_team_ids(request.user):
         return selectors.followups_visible(request.user, all_teams=False)
@@ -45,12 +48,7 @@ def _people() -> QuerySet[User]:
     # Case aside, as led_team_ids compares them.
     for email in set(Team.objects.exclude(lead_email="").values_list("lead_email", flat=True)):
         who |= Q(email__iexact=email)
-    return (
-        User.objects.filter(is_active=True)
-        .filter(who)
-        .distinct()
-        .order_by("username")
-    )
+    return User.objects.filter(is_active=True).filter(who).distinct().order_by("username")
 
 
 class FilterForm(forms.Form):

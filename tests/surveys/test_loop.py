@@ -14,6 +14,7 @@ from surveys.models import FollowUp, FollowUpStatus, Invitation, Response
 from tests.factories import ContactFactory, CustomerFactory, TeamFactory
 from tests.surveys.factories import PolicyFactory, questionnaire
 from tests.surveys.test_decisions import only_invitation, record_contact
+from tickets.models import Contact
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_a_new_contact_policy_at_the_default_position_leaves_repeats_their_quest
 
     # Then the repeat contact gets the repeat question.
     invitation = only_invitation()
-    assert invitation.contact.is_repeat
+    assert invitation.contact is not None and invitation.contact.is_repeat
     assert invitation.questionnaire.kind == "repeat"
 
 
@@ -114,14 +115,12 @@ def test_the_policy_list_shows_the_order_policies_are_tried_and_previews_open(ad
 
     page = admin_client.get(reverse("admin:surveys_sendingpolicy_changelist")).content.decode()
     nps = questionnaire("NPS").pk
-    previews = [
-        admin_client.get(reverse(name, args=args))
-        for name, args in [
-            ("admin:surveys_questionnaire_preview", [nps]),
-            ("admin:surveys_questionnaire_preview_email", [nps, "en"]),
-            ("admin:surveys_questionnaire_preview_page", [nps, "fr"]),
-        ]
+    pages: list[tuple[str, list]] = [
+        ("admin:surveys_questionnaire_preview", [nps]),
+        ("admin:surveys_questionnaire_preview_email", [nps, "en"]),
+        ("admin:surveys_questionnaire_preview_page", [nps, "fr"]),
     ]
+    previews = [admin_client.get(reverse(name, args=args)) for name, args in pages]
 
     repeat_order = page.split("policy-precedence")[1]
     assert repeat_order.index("Question du contact répété") < repeat_order.index("A new NPS")
@@ -132,9 +131,9 @@ def test_the_policy_list_shows_the_order_policies_are_tried_and_previews_open(ad
 # --- Follow-ups a team lead works -------------------------------------------------------------
 
 
-def _detractor(team, **contact) -> FollowUp:
+def _detractor(team) -> FollowUp:
     customer = CustomerFactory(name="Jeanne Martin", email="jeanne@example.com", phone="+33 6 1")
-    contact = ContactFactory(team=team, customer=customer, **contact)
+    contact: Contact = ContactFactory(team=team, customer=customer)  # type: ignore[assignment]
     response = Response.objects.create(
         contact=contact, ticket=contact.ticket, kind="csat", score=1, scale_min=1, scale_max=5,
         responded_at=timezone.now() - timedelta(days=1), comment="Nobody called back",
@@ -149,6 +148,7 @@ def test_imported_recent_detractors_open_follow_ups_once():
 
     again = followups_raise_for_imported()
 
+    assert follow_up.contact is not None
     assert (follow_up.team, follow_up.contact.customer.name) == (team, "Jeanne Martin")
     assert again == 0
 
