@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0008_api_token_scopes'),
+        ('tickets', '0009_customer_name'),
     ]
 
     operations = [
