@@ -220,7 +220,7 @@ def part_rows(
     rows = (
         queryset.values(**keys)
         .annotate(**sums, k_present=Sum(entry.column(presence)))
-        .filter(k_present__gt=0)
+        .filter(**{"k_present__gt": 0})
         .order_by()
     )
     return [_named(row) for row in rows]

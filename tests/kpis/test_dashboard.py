@@ -168,11 +168,13 @@ def test_the_refresh_after_a_write_computes_the_panels_before_any_request(
     from django.test.utils import CaptureQueriesContext
 
     from kpis.tasks import kpi_rollups_refresh
+    from tickets.models import Contact
 
     rollups_rebuild()
     _login(client)
     start, _end = default_period()
-    contact = ContactFactory(started_at=datetime.combine(start, datetime.min.time(), UTC))
+    at = datetime.combine(start, datetime.min.time(), UTC)
+    contact: Contact = ContactFactory(started_at=at)  # type: ignore[assignment]
     with django_capture_on_commit_callbacks(execute=True):
         Response.objects.create(
             contact=contact, ticket=contact.ticket, kind="nps", score=10, scale_min=0,
