@@ -15,9 +15,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from surveys.models import RepeatCauseCode
-from tickets.models import Channel
+from tickets.labels import channel_label, reason_label
 
-from ..drilldown.columns import reason_label
 from ..queries.backlog import AGE_BUCKETS
 from ..queries.base import Table, low_sample
 from ..scope import Scope
@@ -33,10 +32,6 @@ class Panel:
     charts: list[Chart] = field(default_factory=list)
     tables: list[TableData] = field(default_factory=list)
     empty: bool = False
-
-
-def channel_label(code: str) -> str:
-    return str(Channel(code).label) if code in Channel.values else code
 
 
 def _months(table: Table) -> list[dict[str, Any]]:

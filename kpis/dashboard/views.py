@@ -13,9 +13,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tickets.facts_state import facts_stale
+from tickets.labels import reason_choices
 from tickets.models import Agent, Team
 from tickets.permissions import is_quality_manager
 
+from ..describe import segment_described
 from ..drilldown.params import SegmentForm, errors_of
 from ..periods import default_period
 from ..scope import Scope
@@ -52,6 +54,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "facts_stale": facts_stale(),
             "form": form,
             "filters": filters,
+            "described": segment_described(filters),
+            "reasons": reason_choices(filters.get("reason", "")),
             "alarms": lambda: computed()[0],
             "panels": lambda: computed()[1],
             "charts": lambda: [c.as_json() for panel in computed()[1] for c in panel.charts],
