@@ -9,6 +9,7 @@ not hold reads as itself.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -113,3 +114,8 @@ def reasons_ensure(codes: Iterable[str]) -> None:
 def reason_saved(**kwargs: object) -> None:
     """Receiver: an edit in the admin shows on the next page."""
     labels_forget()
+
+
+def labels_stamp() -> str:
+    """Changes with any label of the catalogue: part of the keys of cached pages."""
+    return hashlib.sha256(repr(sorted(reason_labels().items())).encode()).hexdigest()[:16]

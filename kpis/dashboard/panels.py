@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -19,7 +18,9 @@ from tickets.labels import channel_label, reason_label
 
 from ..queries.backlog import AGE_BUCKETS
 from ..queries.base import Table, low_sample
+from ..queries.workload import abandonment_threshold
 from ..scope import Scope
+from ..targets import channel_targets
 from .charts import Chart, Series, TableData, count, interval, month_label, number, text
 from .links import drill, drill_month
 
@@ -412,7 +413,7 @@ def drivers_panel(scope: Scope, drivers: dict[str, Table]) -> Panel:
 def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, speed: Table) -> Panel:
     aht_rows, exchange_rows, phone_rows = _months(aht), _months(exchanges), _months(phone)
     labels = [month_label(r["month"]) for r in phone_rows]
-    alarm = settings.KPI_ABANDONMENT_ALERT_PCT
+    alarm = abandonment_threshold()
     phone_chart = Chart(
         # xgettext:no-python-format
         "chart-phone", _("Phone answer and abandonment"), "line", "%", _("% of calls offered"),
@@ -642,16 +643,20 @@ def flow_panel(scope: Scope, incoming: Table) -> Panel:
     )
 
 
-def alarms(scope: Scope, phone: Table, speed: Table) -> list[tuple[str, str]]:
-    """(message, link) for each figure beyond its target in the period."""
+def alarms(scope: Scope, phone: Table, speed: Table, fcr: Table) -> list[tuple[str, str]]:
+    """(message, link) for each figure beyond its channel's target in the period (kpis.targets):
+    abandonment above its threshold, a channel's speed of answer beyond its target, a channel's
+    FCR under its target (on a sample large enough to say so)."""
     out = []
+    threshold = abandonment_threshold()
     for r in _months(phone):
         if r["abandonment_alert"]:
             out.append(
                 (
-                    _("%(month)s: %(pct).1f %% of phone calls abandoned (alarm above %(max)s %%)")
-                    % {"month": month_label(r["month"]), "pct": r["abandonment_rate_pct"],
-                       "max": number_format(settings.KPI_ABANDONMENT_ALERT_PCT)},
+                    _("%(month)s: %(pct)s %% of phone calls abandoned (alarm above %(max)s %%)")
+                    % {"month": month_label(r["month"]),
+                       "pct": number_format(r["abandonment_rate_pct"], 1),
+                       "max": number_format(threshold)},
                     drill_month(scope, "contacts", r["month"], abandoned="1"),
                 )
             )  # fmt: skip
@@ -664,6 +669,22 @@ def alarms(scope: Scope, phone: Table, speed: Table) -> list[tuple[str, str]]:
                        "speed": _duration(r["avg_speed_of_answer_seconds"]),
                        "target": _duration(r["target_seconds"])},
                     drill(scope, "contacts", channel=r["channel"], target="missed"),
+                )
+            )  # fmt: skip
+    targets = channel_targets()
+    for r in fcr.records():
+        target = targets.get(r["channel"])
+        if r["fcr_pct"] is None or r["fcr_low_sample"] or target is None:
+            continue
+        if r["fcr_pct"] < target.fcr_pct:
+            out.append(
+                (
+                    _("%(channel)s: %(pct)s %% of requests solved at the first contact, target "
+                      "%(target)s %%")
+                    % {"channel": channel_label(r["channel"]),
+                       "pct": number_format(r["fcr_pct"], 1),
+                       "target": number_format(target.fcr_pct)},
+                    drill(scope, "tickets", channel=r["channel"], fcr="0"),
                 )
             )  # fmt: skip
     return out

@@ -1,0 +1,25 @@
+"""What figures are held against, edited by a manager: each channel's targets."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .targets import ChannelTarget, channel_targets
+
+
+@admin.register(ChannelTarget)
+class ChannelTargetAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "answer_seconds", "fcr_pct", "abandonment_alert_pct", "in_force"]
+    list_editable = ["answer_seconds", "fcr_pct", "abandonment_alert_pct"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["channel"] if obj is not None else []
+
+    @admin.display(description=_("in force (blank fields follow the settings)"))
+    def in_force(self, obj: ChannelTarget) -> str:
+        target = channel_targets()[obj.channel]
+        answer = f"{target.answer_seconds} s" if target.answer_seconds else "-"
+        return _("answer %(answer)s · FCR %(fcr)s %% · abandonment %(abandonment)s %%") % {
+            "answer": answer,
+            "fcr": f"{target.fcr_pct:g}",
+            "abandonment": f"{target.abandonment_alert_pct:g}",
+        }
