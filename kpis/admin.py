@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .references import SectorReference
 from .targets import ChannelTarget, channel_targets
 
 
@@ -23,3 +24,10 @@ class ChannelTargetAdmin(admin.ModelAdmin):
             "fcr": f"{target.fcr_pct:g}",
             "abandonment": f"{target.abandonment_alert_pct:g}",
         }
+
+
+@admin.register(SectorReference)
+class SectorReferenceAdmin(admin.ModelAdmin):
+    list_display = ["measure", "subject", "value", "value_high", "source", "year"]
+    list_editable = ["value", "value_high", "source", "year"]
+    list_filter = ["measure", "source"]

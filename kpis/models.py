@@ -10,11 +10,13 @@ from .rollups.models import (
     RollupState,
     TicketDay,
 )
+from .references import SectorReference
 from .targets import ChannelTarget
 
 __all__ = [
     "CauseDay",
     "ChannelTarget",
+    "SectorReference",
     "ContactDay",
     "DirtyDay",
     "RatingDay",

@@ -21,6 +21,7 @@ from tickets.labels import labels_stamp
 from ..rollups.models import DirtyDay, RollupState
 from ..routers import kpi_reads
 from ..scope import Scope
+from ..references import references_stamp
 from ..targets import targets_stamp
 
 
@@ -39,8 +40,8 @@ def panels_cache(scope: Scope) -> tuple[str, int]:
     """(key, seconds) to cache the panels of this scope in the page's language under."""
     version = data_version()
     filters = ",".join(f"{k}={v}" for k, v in sorted(scope.filters.items()))
-    # The panels show the targets and the reasons' labels in force too.
-    shown = f"{targets_stamp()}/{labels_stamp()}"
+    # The panels show the targets, sector references and reasons' labels in force too.
+    shown = f"{targets_stamp()}/{references_stamp()}/{labels_stamp()}"
     raw = f"{scope.start}/{scope.end}/{filters}/{get_language()}/{version}/{shown}"
     seconds = settings.OVERVIEW_CACHE_SECONDS if version is not None else 0
     return hashlib.sha256(raw.encode()).hexdigest(), seconds

@@ -19,6 +19,7 @@ from tickets.labels import channel_label, reason_label
 from ..queries.backlog import AGE_BUCKETS
 from ..queries.base import Table, low_sample
 from ..queries.workload import abandonment_threshold
+from ..references import Measure, Reference, reference, sector_references
 from ..scope import Scope
 from ..targets import channel_targets
 from .charts import Chart, Series, TableData, count, interval, month_label, number, text
@@ -33,6 +34,33 @@ class Panel:
     charts: list[Chart] = field(default_factory=list)
     tables: list[TableData] = field(default_factory=list)
     empty: bool = False
+    references: list[str] = field(default_factory=list)  # sector figures, with their source
+
+
+def _sector(what: str, ref: Reference | None, unit: str = "", digits: int = 0) -> list[str]:
+    """ "Sector: <what> <figure> (source, year)", or nothing when no reference is held."""
+    if ref is None:
+        return []
+    return [
+        _("Sector: %(what)s %(figure)s (%(source)s)")
+        % {"what": what, "figure": ref.shown(unit, digits), "source": ref.cited}
+    ]
+
+
+def _reference_lines(ref: Reference | None, label: str) -> list[dict[str, Any]]:
+    """A sector figure (each end of a range) as a reference line of a chart."""
+    if ref is None:
+        return []
+    ends = [ref.value] if ref.value_high is None else [ref.value, ref.value_high]
+    return [
+        {
+            "value": v,
+            "label": _("%(label)s: %(value)s (%(source)s)")
+            % {"label": label, "value": number_format(v), "source": ref.cited},
+            "reference": True,
+        }
+        for v in ends
+    ]
 
 
 def _months(table: Table) -> list[dict[str, Any]]:
@@ -127,10 +155,12 @@ def resolution_panel(scope: Scope, fcr: Table, declared: Table) -> Panel:
         [drill_month(scope, "answers", r["month"], resolved="yes") for r in measured],
         dashed=True,
     )
+    sector = reference(Measure.FCR)
     chart = Chart(
         # xgettext:no-python-format
         "chart-fcr", _("First contact resolution"), "line", "%", _("% of solved tickets"),
         labels, [fcr_series, declared_series], 0, 100,
+        lines=_reference_lines(sector, _("Sector FCR target")),
     )  # fmt: skip
     rows = []
     for r, d in zip(measured, declared_rows, strict=True):
@@ -166,6 +196,7 @@ def resolution_panel(scope: Scope, fcr: Table, declared: Table) -> Panel:
         [chart],
         [table],
         empty,
+        _sector(_("FCR target"), sector, " %"),
     )
 
 
@@ -189,6 +220,8 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
     codes = [r["reason_code"] for r in cause_rows]
     cause_labels = [str(RepeatCauseCode(c).label) if c in RepeatCauseCode.values else c
                     for c in codes]  # fmt: skip
+    sector = {c: reference(Measure.REPEAT_CAUSE, c) for c in codes}
+    cited = next((r.cited for r in sector.values() if r is not None), "")
     series = []
     for who, label in (("customer", _("As customers say")), ("agent", _("As agents see it"))):
         series.append(
@@ -200,6 +233,14 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
                 kind="bar",
             )
         )
+    if cited:
+        series.append(
+            Series(
+                _("Sector (%(source)s)") % {"source": cited},
+                [sector[c].value if sector[c] else None for c in codes],
+                kind="bar",
+            )
+        )
     cause_chart = Chart(
         # xgettext:no-python-format
         "chart-causes", _("Repeat-contact causes"), "bar", "%", _("% of the causes given"),
@@ -208,7 +249,14 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
     cause_table = TableData(
         "table-causes",
         _("Repeat-contact causes"),
-        [_("Cause"), _("Customers"), "%", _("Agents"), "%"],
+        [
+            _("Cause"),
+            _("Customers"),
+            "%",
+            _("Agents"),
+            "%",
+            _("Sector (%(source)s)") % {"source": cited} if cited else _("Sector"),
+        ],
         [
             [
                 text(label),
@@ -224,6 +272,7 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
                     unit="%",
                     flag=low_sample(totals["agent"]),
                 ),
+                number(sector[c].value if sector[c] else None, digits=0, unit="%"),
             ]
             for label, c, r in zip(cause_labels, codes, cause_rows, strict=True)
         ],
@@ -414,6 +463,7 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
     aht_rows, exchange_rows, phone_rows = _months(aht), _months(exchanges), _months(phone)
     labels = [month_label(r["month"]) for r in phone_rows]
     alarm = abandonment_threshold()
+    handled = reference(Measure.CALLS_HANDLED, "phone")
     phone_chart = Chart(
         # xgettext:no-python-format
         "chart-phone", _("Phone answer and abandonment"), "line", "%", _("% of calls offered"),
@@ -431,7 +481,8 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
         ],
         0, 100,
         lines=[{"value": alarm,
-                "label": _("Abandonment alarm: %(pct)s %%") % {"pct": number_format(alarm)}}],
+                "label": _("Abandonment alarm: %(pct)s %%") % {"pct": number_format(alarm)}},
+               *_reference_lines(handled, _("Sector: calls handled"))],
     )  # fmt: skip
     speed_rows = speed.records()
     speed_chart = Chart(
@@ -471,7 +522,7 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
         _("Speed of answer by channel"),
         [_("Channel"), _("Contacts answered"), _("Average speed of answer"), _("Target"),
          # xgettext:no-python-format
-         _("Within target"), _("95 % interval")],
+         _("Within target"), _("95 % interval"), _("Sector norm")],
         [
             [
                 text(channel_label(r["channel"]), drill(scope, "contacts", channel=r["channel"],
@@ -483,6 +534,7 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
                 number(r["within_target_pct"], unit="%", flag=r["low_sample"],
                        link=drill(scope, "contacts", channel=r["channel"], target="missed")),
                 interval(r["within_ci_low"], r["within_ci_high"]),
+                text(_sector_time(r["channel"])),
             ]
             for r in speed_rows
         ],
@@ -495,7 +547,26 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
         [phone_chart, speed_chart],
         [monthly, speed_table],
         empty and not any(a["handled"] for a in aht_rows),
-    )
+        [
+            *_sector(_("exchanges per resolved request"), reference(Measure.EXCHANGES), "", 2),
+            *_sector(_("phone calls handled"), handled, " %"),
+            *(
+                _("Sector: %(channel)s answered within %(time)s (%(source)s)")
+                % {"channel": channel_label(r.subject), "time": _duration(r.value),
+                   "source": r.cited}
+                for r in _answer_norms()
+            ),
+        ],
+    )  # fmt: skip
+
+
+def _answer_norms() -> list[Reference]:
+    return [r for (m, _s), r in sorted(sector_references().items()) if m == Measure.ANSWER_TIME]
+
+
+def _sector_time(channel: str) -> str:
+    ref = reference(Measure.ANSWER_TIME, channel)
+    return _duration(ref.value) if ref is not None else ""
 
 
 def _late(row: dict[str, Any]) -> bool:
@@ -514,7 +585,8 @@ def _duration(seconds: float | None) -> str:
         return _("%(n)s s") % {"n": round(seconds)}
     if seconds < 7200:
         return _("%(n)s min") % {"n": round(seconds / 60)}
-    return _("%(n)s h") % {"n": number_format(round(seconds / 3600, 1))}
+    hours = round(seconds / 3600, 1)
+    return _("%(n)s h") % {"n": number_format(int(hours) if hours.is_integer() else hours)}
 
 
 def backlog_panel(scope: Scope, backlog: Table) -> Panel:
