@@ -1,6 +1,7 @@
 """KPI tables: the per-day rollups (kpis.rollups) and what figures are held against: each
 channel's targets (kpis.targets). Figures themselves are computed from the history."""
 
+from .references import SectorReference
 from .rollups.models import (
     CauseDay,
     ContactDay,
@@ -10,17 +11,16 @@ from .rollups.models import (
     RollupState,
     TicketDay,
 )
-from .references import SectorReference
 from .targets import ChannelTarget
 
 __all__ = [
     "CauseDay",
     "ChannelTarget",
-    "SectorReference",
     "ContactDay",
     "DirtyDay",
     "RatingDay",
     "ResponseDay",
     "RollupState",
+    "SectorReference",
     "TicketDay",
 ]  # fmt: skip

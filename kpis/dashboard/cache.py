@@ -18,10 +18,10 @@ from django.utils.translation import get_language
 
 from tickets.labels import labels_stamp
 
+from ..references import references_stamp
 from ..rollups.models import DirtyDay, RollupState
 from ..routers import kpi_reads
 from ..scope import Scope
-from ..references import references_stamp
 from ..targets import targets_stamp
 
 

@@ -8,10 +8,10 @@ from django.contrib.auth.models import Group, User
 from kpis.dashboard.headlines import headline
 from kpis.dashboard.selectors import overview_data
 from kpis.periods import default_period
+from kpis.references import sector_references
 from kpis.registry import KPIS
 from kpis.rollups.build import rollups_rebuild
 from kpis.scope import Scope
-from kpis.references import sector_references
 from kpis.targets import channel_targets
 from surveys.models import Response
 from tests.factories import ContactFactory

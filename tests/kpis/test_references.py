@@ -4,8 +4,8 @@ admin, shown on the overview's panels in French and English."""
 from datetime import UTC, date, datetime
 
 import pytest
-from django.utils import translation
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 
 from kpis.dashboard.selectors import overview_data
 from kpis.references import Measure, SectorReference, reference
