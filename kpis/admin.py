@@ -3,6 +3,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from surveys.models import RepeatCauseCode
+from tickets.labels import channel_label
+
 from .references import SectorReference
 from .targets import ChannelTarget, channel_targets
 
@@ -28,6 +31,12 @@ class ChannelTargetAdmin(admin.ModelAdmin):
 
 @admin.register(SectorReference)
 class SectorReferenceAdmin(admin.ModelAdmin):
-    list_display = ["measure", "subject", "value", "value_high", "source", "year"]
+    list_display = ["measure", "subject_label", "value", "value_high", "source", "year"]
     list_editable = ["value", "value_high", "source", "year"]
     list_filter = ["measure", "source"]
+
+    @admin.display(description=_("channel or cause"), ordering="subject")
+    def subject_label(self, obj: SectorReference) -> str:
+        if obj.subject in RepeatCauseCode.values:
+            return str(RepeatCauseCode(obj.subject).label)
+        return channel_label(obj.subject)

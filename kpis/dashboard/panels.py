@@ -47,16 +47,17 @@ def _sector(what: str, ref: Reference | None, unit: str = "", digits: int = 0) -
     ]
 
 
-def _reference_lines(ref: Reference | None, label: str) -> list[dict[str, Any]]:
-    """A sector figure (each end of a range) as a reference line of a chart."""
+def _reference_lines(ref: Reference | None, label: str, unit: str = "") -> list[dict[str, Any]]:
+    """A sector figure (each end of a range) as a reference line of a chart; its source is in
+    the panel's references, under its title."""
     if ref is None:
         return []
     ends = [ref.value] if ref.value_high is None else [ref.value, ref.value_high]
     return [
         {
             "value": v,
-            "label": _("%(label)s: %(value)s (%(source)s)")
-            % {"label": label, "value": number_format(v), "source": ref.cited},
+            "label": _("%(label)s: %(value)s")
+            % {"label": label, "value": number_format(v, 0 if float(v).is_integer() else 2) + unit},
             "reference": True,
         }
         for v in ends
@@ -160,7 +161,7 @@ def resolution_panel(scope: Scope, fcr: Table, declared: Table) -> Panel:
         # xgettext:no-python-format
         "chart-fcr", _("First contact resolution"), "line", "%", _("% of solved tickets"),
         labels, [fcr_series, declared_series], 0, 100,
-        lines=_reference_lines(sector, _("Sector FCR target")),
+        lines=_reference_lines(sector, _("Sector FCR target"), " %"),
     )  # fmt: skip
     rows = []
     for r, d in zip(measured, declared_rows, strict=True):
@@ -464,6 +465,7 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
     labels = [month_label(r["month"]) for r in phone_rows]
     alarm = abandonment_threshold()
     handled = reference(Measure.CALLS_HANDLED, "phone")
+    norms = _answer_norms()
     phone_chart = Chart(
         # xgettext:no-python-format
         "chart-phone", _("Phone answer and abandonment"), "line", "%", _("% of calls offered"),
@@ -482,7 +484,7 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
         0, 100,
         lines=[{"value": alarm,
                 "label": _("Abandonment alarm: %(pct)s %%") % {"pct": number_format(alarm)}},
-               *_reference_lines(handled, _("Sector: calls handled"))],
+               *_reference_lines(handled, _("Sector: calls handled"), " %")],
     )  # fmt: skip
     speed_rows = speed.records()
     speed_chart = Chart(
@@ -551,10 +553,8 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
             *_sector(_("exchanges per resolved request"), reference(Measure.EXCHANGES), "", 2),
             *_sector(_("phone calls handled"), handled, " %"),
             *(
-                _("Sector: %(channel)s answered within %(time)s (%(source)s)")
-                % {"channel": channel_label(r.subject), "time": _duration(r.value),
-                   "source": r.cited}
-                for r in _answer_norms()
+                [_("Sector: answer-time norms by channel in the table below (%(source)s)")
+                 % {"source": norms[0].cited}] if norms else []
             ),
         ],
     )  # fmt: skip

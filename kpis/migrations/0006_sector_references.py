@@ -3,7 +3,9 @@
 from django.db import migrations, models
 
 
-EASIWARE = "Easiware, KPI benchmark of 220 French brands"
+# The 2016 KPI benchmark of 220 French brands (Easiware, with AMARC and Hubicus, BVA group) and
+# BVA's study of repeat contacts: sources named as published, shown as they are on every page.
+EASIWARE = "Easiware"
 BVA = "BVA"
 
 # (measure, subject, value, high end, source, year): the figures the overview shows beside the
