@@ -221,8 +221,9 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
     codes = [r["reason_code"] for r in cause_rows]
     cause_labels = [str(RepeatCauseCode(c).label) if c in RepeatCauseCode.values else c
                     for c in codes]  # fmt: skip
-    sector = {c: reference(Measure.REPEAT_CAUSE, c) for c in codes}
-    cited = next((r.cited for r in sector.values() if r is not None), "")
+    found = {c: reference(Measure.REPEAT_CAUSE, c) for c in codes}
+    sector = {c: r.value for c, r in found.items() if r is not None}
+    cited = next((r.cited for r in found.values() if r is not None), "")
     series = []
     for who, label in (("customer", _("As customers say")), ("agent", _("As agents see it"))):
         series.append(
@@ -238,7 +239,7 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
         series.append(
             Series(
                 _("Sector (%(source)s)") % {"source": cited},
-                [sector[c].value if sector[c] else None for c in codes],
+                [sector.get(c) for c in codes],
                 kind="bar",
             )
         )
@@ -273,7 +274,7 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
                     unit="%",
                     flag=low_sample(totals["agent"]),
                 ),
-                number(sector[c].value if sector[c] else None, digits=0, unit="%"),
+                number(sector.get(c), digits=0, unit="%"),
             ]
             for label, c, r in zip(cause_labels, codes, cause_rows, strict=True)
         ],

@@ -76,7 +76,7 @@ def _described(form: params.SegmentForm) -> list[str]:
         if name in ("start", "end", "page", "sort") or value in (None, ""):
             continue
         if name in FILTER_LABELS:
-            out.append(filter_described(name, value))
+            out.append(filter_described(name, str(value)))
             continue
         shown = dict(getattr(field, "choices", ())).get(value, value) or value
         out.append(_("%(filter)s: %(value)s") % {"filter": field.label or name, "value": shown})

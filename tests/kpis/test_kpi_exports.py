@@ -4,6 +4,7 @@ rounded as shown, yes/no for flags; the JSON keeps the codes."""
 import csv
 import io
 from datetime import UTC, datetime
+from typing import cast
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -11,7 +12,7 @@ from openpyxl import load_workbook
 
 from surveys.models import Response
 from tests.factories import AgentFactory, ContactFactory, TeamFactory
-from tickets.models import ContactReason
+from tickets.models import Contact, ContactReason
 from tickets.permissions import QUALITY_MANAGERS_GROUP
 
 pytestmark = pytest.mark.django_db
@@ -34,10 +35,10 @@ def history():
     ContactReason.objects.create(code="delivery", label_fr="Livraison", label_en="Delivery")
     agent = AgentFactory(external_id="a1", name="Alice", team=TeamFactory(external_id="lyon"))
     for i, score in enumerate([5, 4, 2]):
-        contact = ContactFactory(
+        contact = cast(Contact, ContactFactory(
             channel="click_to_call", reason="delivery", agent=agent,
             started_at=datetime(2024, 3, 4 + i, 9, tzinfo=UTC),
-        )  # fmt: skip
+        ))  # fmt: skip
         Response.objects.create(
             contact=contact, ticket=contact.ticket, kind="csat", score=score,
             scale_min=1, scale_max=5, responded_at=datetime(2024, 3, 4 + i, 10, tzinfo=UTC),

@@ -2,16 +2,18 @@
 admin, shown on the overview's panels in French and English."""
 
 from datetime import UTC, date, datetime
+from typing import cast
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import translation
 
 from kpis.dashboard.selectors import overview_data
-from kpis.references import Measure, SectorReference, reference
+from kpis.references import Measure, Reference, SectorReference, reference
 from kpis.scope import Scope
 from surveys.models import RepeatCause, Reporter
 from tests.factories import ContactFactory
+from tickets.models import Contact
 from tickets.permissions import QUALITY_MANAGERS_GROUP
 
 pytestmark = pytest.mark.django_db
@@ -19,24 +21,30 @@ pytestmark = pytest.mark.django_db
 MARCH = Scope(date(2024, 3, 1), date(2024, 3, 31))
 
 
+def _reference(measure: str, subject: str = "") -> Reference:
+    found = reference(measure, subject)
+    assert found is not None, (measure, subject)
+    return found
+
+
 def test_the_published_figures_are_seeded_with_their_source_and_year():
-    fcr = reference(Measure.FCR)
+    fcr = _reference(Measure.FCR)
     causes = {r.subject: r.value for r in SectorReference.objects.filter(measure="repeat_cause")}
 
     assert (fcr.value, fcr.value_high, fcr.year) == (75, 85, 2016)
     assert "Easiware" in fcr.source
-    assert reference(Measure.EXCHANGES).value == 2.75
+    assert _reference(Measure.EXCHANGES).value == 2.75
     assert causes == {
         "not_taken_into_account": 29, "answer_raised_new_questions": 18,
         "wrong_department": 16, "unclear_answer": 12,
     }  # fmt: skip
-    assert reference(Measure.REPEAT_CAUSE, "wrong_department").source == "BVA"
-    assert reference(Measure.ANSWER_TIME, "phone").value == 30
-    assert reference(Measure.ANSWER_TIME, "twitter").value == 3600
+    assert _reference(Measure.REPEAT_CAUSE, "wrong_department").source == "BVA"
+    assert _reference(Measure.ANSWER_TIME, "phone").value == 30
+    assert _reference(Measure.ANSWER_TIME, "twitter").value == 3600
 
 
 def test_the_cause_panel_shows_the_teams_distribution_beside_the_sectors():
-    contact = ContactFactory(started_at=datetime(2024, 3, 4, tzinfo=UTC))
+    contact = cast(Contact, ContactFactory(started_at=datetime(2024, 3, 4, tzinfo=UTC)))
     RepeatCause.objects.create(
         contact=contact, reporter=Reporter.CUSTOMER, code="wrong_department",
         answered_at=datetime(2024, 3, 5, tzinfo=UTC),

@@ -3,6 +3,7 @@ comes in, named in the admin, and shown on pages, survey questions and exports."
 
 import re
 from datetime import UTC, datetime
+from typing import cast
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -67,8 +68,11 @@ def test_sending_known_reasons_again_costs_no_query(django_assert_num_queries):
 
 def test_the_repeat_question_names_the_reason_by_its_label(client):
     ContactReason.objects.create(code="delivery", label_fr="Livraison", label_en="Delivery")
-    invitation = InvitationFactory(
-        questionnaire=questionnaire("Repeat contact"), contact__reason="delivery", language="fr"
+    invitation = cast(
+        Invitation,
+        InvitationFactory(
+            questionnaire=questionnaire("Repeat contact"), contact__reason="delivery", language="fr"
+        ),
     )
 
     page = client.get(_answer_url(invitation)).content.decode()
