@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -85,7 +85,8 @@ def sector_references() -> dict[tuple[str, str], Reference]:
             (r.measure, r.subject): Reference(
                 r.measure, r.subject, r.value, r.value_high, r.source, r.year
             )
-            for r in SectorReference.objects.all()
+            # Read where it is written: a replica's lag must not keep an edit out of the cache.
+            for r in SectorReference.objects.using(router.db_for_write(SectorReference))
         }
         cache.set(CACHE_KEY, stored, CACHE_SECONDS)
     return stored

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Channel
@@ -87,7 +87,8 @@ def channel_targets() -> dict[str, Targets]:
     if stored is None:
         stored = {
             t.channel: (t.answer_seconds, t.fcr_pct, t.abandonment_alert_pct)
-            for t in ChannelTarget.objects.all()
+            # Read where it is written: a replica's lag must not keep an edit out of the cache.
+            for t in ChannelTarget.objects.using(router.db_for_write(ChannelTarget))
         }
         cache.set(CACHE_KEY, stored, CACHE_SECONDS)
     out = {}

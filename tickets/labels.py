@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 
 from .models import Channel, ContactReason, Direction, Priority
@@ -44,6 +45,11 @@ def priority_label(code: str | None) -> str:
     return _choice(Priority, code)
 
 
+def _catalogue() -> QuerySet[ContactReason]:
+    """Read where it is written: a replica's lag must not keep an edit out of the cache."""
+    return ContactReason.objects.using(router.db_for_write(ContactReason))
+
+
 def reason_labels() -> dict[str, tuple[str, str]]:
     """{code: (French label, English label)} of the whole catalogue."""
     labels = _held.get()
@@ -53,7 +59,7 @@ def reason_labels() -> dict[str, tuple[str, str]]:
     if labels is None:
         labels = {
             code: (fr, en)
-            for code, fr, en in ContactReason.objects.values_list("code", "label_fr", "label_en")
+            for code, fr, en in _catalogue().values_list("code", "label_fr", "label_en")
         }
         cache.set(CACHE_KEY, labels, CACHE_SECONDS)
     return labels
@@ -83,7 +89,7 @@ def reason_label(code: str | None, labels: dict[str, tuple[str, str]] | None = N
 def reason_choices(selected: str = "") -> list[tuple[str, str]]:
     """(code, label) of the active reasons, by label, for filters; with the one selected even
     when it is no longer active (or several, comma-separated, from a link)."""
-    codes = set(ContactReason.objects.filter(active=True).values_list("code", flat=True))
+    codes = set(_catalogue().filter(active=True).values_list("code", flat=True))
     labels = reason_labels()
     choices = [(code, reason_label(code, labels)) for code in codes]
     if selected and selected not in codes:

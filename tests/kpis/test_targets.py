@@ -2,10 +2,13 @@
 alarms that read them."""
 
 from datetime import UTC, date, datetime, timedelta
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import translation
 
 from kpis.dashboard.selectors import overview_data
 from kpis.registry import KPIS
@@ -17,6 +20,13 @@ from tickets.models import Customer
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
 MARCH = Scope(date(2024, 3, 1), date(2024, 3, 31))
 T0 = datetime(2024, 3, 4, 9, tzinfo=UTC)
 
@@ -26,7 +36,7 @@ def _set(channel: str, **values) -> None:
     admin = User.objects.create_superuser(f"admin-{channel}", "a@example.com", "pw")
     client = Client()
     client.force_login(admin)
-    target = ChannelTarget.objects.get(channel=channel)
+    target, _new = ChannelTarget.objects.get_or_create(channel=channel)
     fields = {"answer_seconds": "", "fcr_pct": "", "abandonment_alert_pct": ""}
     fields.update({k: str(v) for k, v in values.items()})
     response = client.post(f"/admin/kpis/channeltarget/{target.pk}/change/", fields)
@@ -35,6 +45,8 @@ def _set(channel: str, **values) -> None:
 
 def test_every_channel_has_a_row_whose_blank_fields_follow_the_settings(settings):
     settings.KPI_FCR_TARGET_PCT = 80.0
+    seed = import_module("kpis.migrations.0005_channel_targets")
+    seed.one_row_per_channel(apps, None)  # as migrated (a flushing test may have emptied it)
 
     targets = channel_targets()
 
