@@ -19,7 +19,7 @@ def catalogue_known_reasons(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0008_api_token_scopes'),
+        ('tickets', '0009_customer_name'),
     ]
 
     operations = [
