@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from .models import Channel, ContactReason, Direction, Priority
 
 CACHE_KEY = "tickets:reason-labels"
+ACTIVE_KEY = "tickets:reasons-active"
 CACHE_SECONDS = 3600
 # The catalogue held for a block that labels many rows (an export): one read, not one a row.
 _held: ContextVar[dict[str, tuple[str, str]] | None] = ContextVar("reason_labels", default=None)
@@ -89,7 +90,10 @@ def reason_label(code: str | None, labels: dict[str, tuple[str, str]] | None = N
 def reason_choices(selected: str = "") -> list[tuple[str, str]]:
     """(code, label) of the active reasons, by label, for filters; with the one selected even
     when it is no longer active (or several, comma-separated, from a link)."""
-    codes = set(_catalogue().filter(active=True).values_list("code", flat=True))
+    codes = cache.get(ACTIVE_KEY)
+    if codes is None:
+        codes = set(_catalogue().filter(active=True).values_list("code", flat=True))
+        cache.set(ACTIVE_KEY, codes, CACHE_SECONDS)
     labels = reason_labels()
     choices = [(code, reason_label(code, labels)) for code in codes]
     if selected and selected not in codes:
@@ -100,8 +104,8 @@ def reason_choices(selected: str = "") -> list[tuple[str, str]]:
 
 def labels_forget() -> None:
     """Drop the cached catalogue, now and once the transaction commits."""
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    cache.delete_many([CACHE_KEY, ACTIVE_KEY])
+    transaction.on_commit(lambda: cache.delete_many([CACHE_KEY, ACTIVE_KEY]))
 
 
 def reasons_ensure(codes: Iterable[str]) -> None:

@@ -11,7 +11,7 @@ from django.test import Client
 
 from surveys.models import Invitation
 from tests.surveys.factories import InvitationFactory, questionnaire
-from tickets.labels import channel_label, reason_label, reasons_ensure
+from tickets.labels import channel_label, reason_choices, reason_label, reasons_ensure
 from tickets.models import ContactReason
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +106,16 @@ def _answer_url(invitation: Invitation) -> str:
     from tests.surveys.test_answer_pages import answer_url
 
     return answer_url(invitation)
+
+
+def test_only_active_reasons_are_offered_and_a_change_in_the_admin_shows_at_once():
+    reasons_ensure(["billing", "delivery"])
+    assert [code for code, _label in reason_choices()] == ["billing", "delivery"]
+
+    ContactReason.objects.filter(code="billing").first().save()  # a save forgets the cache
+    reason = ContactReason.objects.get(code="delivery")
+    reason.active = False
+    reason.save()
+
+    assert [code for code, _label in reason_choices()] == ["billing"]
+    assert [code for code, _label in reason_choices("delivery")] == ["billing", "delivery"]
