@@ -108,8 +108,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
-    static_root = Path(tempfile.mkdtemp(prefix="ecoute-bench-answers-"))
-    env = _production_env(static_root)
+    work = Path(tempfile.mkdtemp(prefix="ecoute-bench-answers-"))
+    env = _production_env(work / "static")
     # This process reads the same settings as the server: the profile runs what gunicorn runs.
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -118,6 +118,8 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
+
+    settings.ROOT_URLCONF = "answer_urls"  # as the server's (answer_wsgi.py)
     from django.core.management import call_command
     from django.db import connection
     from support import fresh_database
@@ -129,7 +131,7 @@ def main() -> None:
     call_command("collectstatic", "--noinput", verbosity=0)
     print(f"collectstatic: {time.perf_counter() - began:.1f} s")
     per_round = args.max_answers
-    total = WARM_UP * 2 + args.profile + per_round * 2 * args.rounds * len(args.connections)
+    total = WARM_UP * 2 + args.profile * 2 + per_round * 2 * args.rounds * len(args.connections)
     links = deque(_links_insert(total))
     # Built, as in production after the first import: each answer then marks its day dirty.
     from kpis.rollups.build import rollups_rebuild
@@ -143,7 +145,8 @@ def main() -> None:
     try:
         profiled = [links.popleft() for _ in range(args.profile)]
         if profiled:
-            profile(profiled)
+            bare = [links.popleft() for _ in range(args.profile // 2)]
+            profile(profiled, bare, work)
         rounds = serve_and_load(args, env, links)
         report(args, rounds)
         flows = [r for r in rounds if r.kind == "flow"]
@@ -417,17 +420,19 @@ def check(answered: list[Link], failed: list[Link]) -> None:
 # --- Profile ------------------------------------------------------------------------------------
 
 
-def profile(links: list[Link]) -> None:
+def profile(links: list[Link], baseline_links: list[Link], out: Path) -> None:
     """The real flow in this process (Django's handler, no HTTP server): every other answer
-    timed as it runs (queries counted), the others under cProfile; the first tenth warms up."""
+    timed as it runs (queries counted), the others under cProfile (CPU time); the first tenth warms up."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     timings: dict[str, list[float]] = {"GET": [], "POST": []}
+    cpu: dict[str, list[float]] = {"GET": [], "POST": []}
     queries: dict[str, list[int]] = {"GET": [], "POST": []}
     statements: dict[str, list[str]] = {}
-    profiles = {"GET": cProfile.Profile(), "POST": cProfile.Profile()}
+    # CPU time: under load, wall time is mostly waiting for PostgreSQL to be scheduled.
+    profiles = {m: cProfile.Profile(time.process_time) for m in ("GET", "POST")}
     client = Client(enforce_csrf_checks=True, HTTP_HOST=HOST)  # the middleware loaded once
     for n, link in enumerate(links):
         client.cookies.clear()  # each customer comes without cookies
@@ -437,30 +442,50 @@ def profile(links: list[Link]) -> None:
             with CaptureQueriesContext(connection) as captured:
                 if profiled and not warming:
                     profiles[method].enable()
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.process_time()
                 answer = _profiled_request(client, method, page, link)
-                took = time.perf_counter() - began
+                took, took_cpu = time.perf_counter() - began, time.process_time() - began_cpu
                 profiles[method].disable()
             if answer.status_code != (200 if method == "GET" else 302):
                 sys.exit(f"profile: {method} answered {answer.status_code}")
             if not (profiled or warming):
                 timings[method].append(took)
+                cpu[method].append(took_cpu)
                 queries[method].append(len(captured))
                 statements[method] = [q["sql"] for q in captured.captured_queries]
+    bare, bare_cpu = [], []
+    for link in baseline_links:
+        began, began_cpu = time.perf_counter(), time.process_time()
+        answer = client.post(f"/bench/answer/{link.token}/", {"score": link.score})
+        bare.append(time.perf_counter() - began)
+        bare_cpu.append(time.process_time() - began_cpu)
+        if answer.status_code != 200:
+            sys.exit(f"profile: the baseline answered {answer.status_code}")
+    print(
+        f"\nProfile, the baseline's POST: {_mean_ms(bare)} ms each, "
+        f"{_mean_ms(bare_cpu)} ms of this process's CPU (mean of {len(bare) * 9 // 10}, unprofiled)"
+    )
     for method, profiled_stats in profiles.items():
         count = len(timings[method])
         print(
-            f"\nProfile, {method}: {sum(timings[method]) / count * 1000:.1f} ms each "
-            f"(mean of {count}, unprofiled, load {_load()}), "
-            f"{sum(queries[method]) / count:.1f} queries; the last one's:"
+            f"\nProfile, {method}: {_mean_ms(timings[method])} ms each, "
+            f"{_mean_ms(cpu[method])} ms of this process's CPU (mean of {count}, unprofiled, "
+            f"load {_load()}), {sum(queries[method]) / count:.1f} queries; the last one's:"
         )
         for sql in statements[method]:
             print(f"    {sql[:150]}")
-        out = io.StringIO()
-        stats = pstats.Stats(profiled_stats, stream=out).strip_dirs()
+        text = io.StringIO()
+        profiled_stats.dump_stats(out / f"answer-{method}.prof")
+        stats = pstats.Stats(profiled_stats, stream=text).strip_dirs()
         stats.sort_stats("cumulative").print_stats(40)
         stats.sort_stats("tottime").print_stats(15)
-        print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
+        print("\n".join(line for line in text.getvalue().splitlines() if line.strip()))
+    print(f"\nProfiles written to {out} (answer-GET.prof, answer-POST.prof)")
+
+
+def _mean_ms(seconds: list[float]) -> str:
+    kept = seconds[len(seconds) // 10 :] if len(seconds) > 20 else seconds
+    return f"{sum(kept) / len(kept) * 1000:.1f}"
 
 
 def _profiled_request(client, method: str, page: str, link: Link):
