@@ -422,7 +422,8 @@ def check(answered: list[Link], failed: list[Link]) -> None:
 
 def profile(links: list[Link], baseline_links: list[Link], out: Path) -> None:
     """The real flow in this process (Django's handler, no HTTP server): every other answer
-    timed as it runs (queries counted), the others under cProfile (CPU time); the first tenth warms up."""
+    timed as it runs (queries counted), the others under cProfile (CPU time); the first tenth
+    warms up. The baseline's POST is timed after them."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
