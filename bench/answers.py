@@ -4,7 +4,7 @@ next to a bare Django view doing the least an answer needs, in the same run.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecoute_answers_bench \\
         REDIS_URL=redis://127.0.0.1:6379/9 \\
         .venv/bin/python bench/answers.py [--connections 50 200] [--seconds 10] [--rounds 2] \\
-        [--gunicorn-workers 3] [--profile 300] [--keep]
+        [--max-answers 8000] [--gunicorn-workers 3] [--profile 300] [--keep]
 
 The database named by DATABASE_URL must have "bench" in its name: it is dropped, created and
 migrated, and dropped again at the end (unless --keep). REDIS_URL (the cache: abuse limits) is
@@ -37,7 +37,9 @@ the database must hold exactly one response, with the score sent, for each invit
 answer the client saw recorded, and none for any other.
 
 --profile N first runs N answers of the real flow in this process, through Django's test client
-with the same settings, under cProfile, and prints where the time goes (GET and POST apart).
+with the same settings: half of them timed (wall time, this process's CPU, queries listed), half
+under cProfile in CPU time (GET and POST apart, printed and written to a temporary folder);
+then N/2 answers of the bare view, timed the same way.
 """
 
 import argparse
