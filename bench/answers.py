@@ -194,10 +194,10 @@ def _links_insert(count: int) -> list[Link]:
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(
-            "COPY tickets_customer (external_id, email, phone, language, timezone) FROM STDIN"
+            "COPY tickets_customer (external_id, name, email, phone, language, timezone) FROM STDIN"
         ) as copy:
             for n in range(count):
-                copy.write_row((f"bench_{n}", f"bench_{n}@example.com", "", "", ""))
+                copy.write_row((f"bench_{n}", "", f"bench_{n}@example.com", "", "", ""))
         raw.execute("SELECT id FROM tickets_customer ORDER BY id")
         customers = [row[0] for row in raw.fetchall()]
         columns = (
