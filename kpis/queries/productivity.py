@@ -1,4 +1,4 @@
-"""Productivity: occupancy of agents (from their states), per team and agent.
+"""Productivity: occupancy of agents (from their states), per team and agent; chatbot hand-offs.
 
 Occupancy = (handling + after-contact work) / (logged in - breaks), from the hours' rollup of
 agents' states (workforce.presence). Each team's alert band (workforce.TeamWorkforce, admin)
@@ -7,18 +7,31 @@ says when it is too low (more people than contacts) or too high (no time to brea
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import F, Sum
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+)
 from django.utils.translation import gettext_lazy as _
 
+from surveys.models import SurveyKind
+from tickets.models import Channel, Contact, Direction
 from workforce.bands import occupancy_bands
 
-from ..columns import count, flag
-from ..definition import FLAG, PERCENT, Column, Figure, Kpi, Part, Section
+from ..columns import count, flag, share, share_figure, wilson_columns
+from ..definition import DOWN, FLAG, PERCENT, UP, Column, Figure, Kpi, Part, Section
 from ..registry import kpi_register
 from ..scope import Scope
-from ..sources import PRESENCE
+from ..sources import CONTACTS, PRESENCE, RESPONSES
 from .base import Groups, Table, key_columns, pct
 
 PRESENCE_DIMENSIONS = ("team", "agent")
@@ -106,3 +119,73 @@ occupancy = kpi_register(
 )
 
 
+# --- Chatbot hand-offs -------------------------------------------------------------------------
+
+CHATBOT_SESSION = Q(channel=Channel.CHATBOT, direction=Direction.INBOUND)
+
+
+def _handoff_aggregates() -> dict[str, Any]:
+    """A chatbot session is handed off when the same customer comes back on the same reason to
+    a human channel within FCR_WINDOW_DAYS of the session's start (that instant included)."""
+    window = timedelta(days=settings.FCR_WINDOW_DAYS)
+    human_after = Contact.objects.filter(
+        customer=OuterRef("customer"),
+        reason=OuterRef("reason"),
+        direction=Direction.INBOUND,
+        started_at__gt=OuterRef("started_at"),
+        started_at__lte=ExpressionWrapper(
+            OuterRef("started_at") + window, output_field=DateTimeField()
+        ),
+    ).exclude(channel=Channel.CHATBOT)
+    return {
+        "sessions": Count("id", filter=CHATBOT_SESSION),
+        "handed_off": Count("id", filter=CHATBOT_SESSION & Q(Exists(human_after))),
+    }
+
+
+CHATBOT_ANSWERS = {
+    "chatbot_csat_n": Count("id", filter=Q(kind=SurveyKind.CSAT, contact__channel=Channel.CHATBOT)),
+    "chatbot_csat_good": Count(
+        "id", filter=Q(kind=SurveyKind.CSAT, contact__channel=Channel.CHATBOT, score__gte=4)
+    ),
+}
+
+HANDOFF_LABEL = _("Chatbot hand-offs")
+HANDOFF = ("sessions", "handed_off", "handoff_pct", "chatbot_csat_n", "chatbot_csat_pct")
+
+chatbot_handoff = kpi_register(
+    Kpi(
+        name="chatbot_handoff",
+        label=HANDOFF_LABEL,
+        description=_(
+            "Share of chatbot sessions followed by a contact with a person (same customer and "
+            "reason, within the FCR window), beside the chatbot's CSAT."
+        ),
+        subject="productivity",
+        parts=(
+            Part(CONTACTS, _handoff_aggregates, where=CHATBOT_SESSION, presence="sessions"),
+            Part(RESPONSES, CHATBOT_ANSWERS, where=Q(contact__channel=Channel.CHATBOT)),
+        ),
+        columns=(
+            count("sessions", _("Chatbot sessions")),
+            count("handed_off", _("Followed by a contact with a person")),
+            share("handoff_pct", _("Handed off (%)"), "handed_off", "sessions", good=DOWN),
+            *wilson_columns("handoff", HANDOFF_LABEL, "handed_off", "sessions"),
+            count("chatbot_csat_n", _("Chatbot CSAT answers")),
+            share(
+                "chatbot_csat_pct",
+                _("Chatbot CSAT (satisfied, %)"),
+                "chatbot_csat_good",
+                "chatbot_csat_n",
+                good=UP,
+            ),
+            flag("low_sample", HANDOFF_LABEL, "sessions"),
+        ),
+        figures=(share_figure("handoff", "handoff_pct", "handed_off", "sessions", "handoff"),),
+        sections=(
+            Section(
+                "chatbot_handoff_by_month_reason", "month,reason", ("month", "reason", *HANDOFF)
+            ),
+        ),
+    )
+)
