@@ -23,8 +23,9 @@ from ..scope import Scope
 
 @kpi_reads()
 def data_version() -> str | None:
-    """Changes whenever the history the rollups follow changes: two indexed reads, where the KPIs are read. None while
-    the rollups were never built: writes are then not followed, and nothing is cached."""
+    """Changes whenever the history the rollups follow changes: two indexed reads, on the
+    server the KPIs are read from. None while the rollups were never built: writes are then
+    not followed, and nothing is cached."""
     stamp = RollupState.objects.filter(pk=1).values_list("updated_at", flat=True).first()
     if stamp is None:
         return None
