@@ -55,7 +55,7 @@ def forecast(series: Series, first_week: date, weeks: int) -> dict[datetime, flo
     if not known:
         return {}
     profile_weeks = known[-PROFILE_WEEKS:]
-    totals = defaultdict(float)
+    totals: dict[int, float] = defaultdict(float)
     for week in profile_weeks:
         for slot, count in past[week].items():
             totals[slot] += count

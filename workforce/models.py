@@ -67,6 +67,9 @@ class PresenceHour(models.Model):
         ]
         indexes = [models.Index(fields=["hour", "team"])]
 
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.hour:%Y-%m-%d %H:%M}"
+
 
 class TeamWorkforce(models.Model):
     """What a team costs, what it is paid, and the occupancy it should stay within."""

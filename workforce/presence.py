@@ -19,7 +19,7 @@ from .models import AgentState, PresenceHour, State
 
 HOUR = timedelta(hours=1)
 # The rollup's column each state adds its seconds to (every state but logged out is logged in).
-COLUMNS = {
+COLUMNS: dict[str, str] = {
     State.BREAK: "breaks",
     State.HANDLING: "handling",
     State.AFTER_CONTACT_WORK: "after_contact_work",

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import ContactFactory, TeamFactory
+from tests.factories import ContactFactory
+from tickets.models import Team
 from workforce.costs import cost_per_contact, invoice_check
 from workforce.models import Invoice, TeamWorkforce
 
@@ -21,7 +22,9 @@ def handled(team, external_id="", seconds=600, **fields):
 
 @pytest.mark.django_db
 def test_a_contact_type_costs_its_handle_time_at_each_teams_rate_or_price():
-    inhouse, outsourced, unpriced = TeamFactory(), TeamFactory(), TeamFactory()
+    inhouse = Team.objects.create(external_id=f"t{Team.objects.count()}")
+    outsourced = Team.objects.create(external_id=f"t{Team.objects.count()}")
+    unpriced = Team.objects.create(external_id=f"t{Team.objects.count()}")
     TeamWorkforce.objects.create(team=inhouse, cost_per_agent_hour=Decimal("36.00"))
     TeamWorkforce.objects.create(team=outsourced, outsourced=True, price_per_contact=Decimal("4"))
     kind = {"reason": "billing", "channel": "phone", "direction": "inbound"}
@@ -39,7 +42,7 @@ def test_a_contact_type_costs_its_handle_time_at_each_teams_rate_or_price():
 
 @pytest.mark.django_db
 def test_the_invoice_check_lists_one_contact_missing_from_history_and_one_not_invoiced():
-    team = TeamFactory()
+    team = Team.objects.create(external_id=f"t{Team.objects.count()}")
     for external_id in ("c1", "c2", "c3"):
         handled(team, external_id)
     invoice = Invoice.objects.create(

@@ -31,9 +31,7 @@ def at(text: str) -> datetime:
 
 def states() -> list[tuple[str, str, str, str | None]]:
     rows = AgentState.objects.values_list("agent__external_id", "state", "started_at", "ended_at")
-    return [
-        (a, s, f"{b:%H:%M}", None if e is None else f"{e:%H:%M}") for a, s, b, e in rows
-    ]
+    return [(a, s, f"{b:%H:%M}", None if e is None else f"{e:%H:%M}") for a, s, b, e in rows]
 
 
 @pytest.mark.django_db
