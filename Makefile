@@ -33,6 +33,11 @@ install-dev: $(VENV)/.installed-dev
 
 demo: export DEBUG ?= 1
 demo: export DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
+# The surveys and alerts go to files, read by the demo mailbox page (/surveys/demo-mailbox/).
+demo: export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
+demo: export EMAIL_FILE_PATH ?= $(CURDIR)/demo-mailbox
+# Alerts of follow-ups whose team has no lead go there (it lands in the mailbox too).
+demo: export FOLLOWUP_ALERT_FALLBACK_EMAIL ?= quality@example.com
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_setup

@@ -96,6 +96,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kpis.context_processors.manager_pages",
+                "surveys.context_processors.staff_pages",
+                "surveys.context_processors.survey_owner",
             ],
         },
     },
@@ -224,6 +226,13 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Ecoute <surveys@localhost>")
 # An SMTP server that accepts the connection and never answers must not hold a worker.
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+# The file backend's folder (django.core.mail.backends.filebased.EmailBackend): `make demo`
+# writes there, and with DEBUG the demo mailbox page (/surveys/demo-mailbox/) reads it.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "demo-mailbox"))
+# Whose surveys these are: shown on every survey page and email.
+SURVEY_COMPANY_NAME = env.str("SURVEY_COMPANY_NAME", default="Ecoute")
+# The privacy notice customers may read from every survey page and email; empty: no link.
+SURVEY_PRIVACY_URL = env.str("SURVEY_PRIVACY_URL", default="")
 # Who gets a follow-up's alert when its team has no lead's email; empty: nobody.
 FOLLOWUP_ALERT_FALLBACK_EMAIL = env.str("FOLLOWUP_ALERT_FALLBACK_EMAIL", default="")
 

@@ -1,7 +1,11 @@
-"""`make demo`: a few months of sample history ending today, and a login to look at it.
+"""`make demo`: a few months of sample history ending today, and logins to look at it.
 
-Idempotent: a database that already holds history is left as it is, and an existing `admin`
-login is kept (its password is never printed again; `changepassword` resets it).
+The whole loop: customers with names and addresses, one active policy per kind, the surveys of
+the last days sent to the demo's mailbox, follow-ups for the recent detractors of the history,
+and a login per role (the admin, a lead and an agent per team).
+
+Idempotent: a database that already holds history is left as it is, and existing logins are
+kept (their password is never printed again; `changepassword` resets it).
 """
 
 import secrets
@@ -14,9 +18,18 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import transaction
 
+from surveys.demo import demo_policies_ensure, demo_surveys_send
 from tickets.models import Contact
 from tickets.permissions import QUALITY_MANAGERS_GROUP
 from tickets.sample_history import history_generate, months_after
+
+from .demo_people import (
+    RoleLogin,
+    customers_details_fill,
+    demo_password,
+    role_logins_ensure,
+    teams_with_leads_ensure,
+)
 
 DEMO_USERNAME = "admin"
 DEMO_CONTACTS = 4000
@@ -35,6 +48,8 @@ def history_load_sample(
     """Generate and import a sample history ending now, unless there is history already."""
     if Contact.objects.exists():
         return None
+    # Before the import: its follow-ups alert the teams' leads.
+    teams_with_leads_ensure()
     now = datetime.now(UTC)
     tomorrow = now.date() + timedelta(days=1)
     with tempfile.TemporaryDirectory(prefix="ecoute-demo-") as folder:
@@ -61,3 +76,23 @@ def demo_login_ensure() -> DemoLogin:
     if group is not None:
         user.groups.add(group)
     return DemoLogin(DEMO_USERNAME, password)
+
+
+@dataclass
+class DemoLoop:
+    """What the demo set up around the history, for the terminal."""
+
+    customers: int
+    policies: list[str]
+    surveys: dict[str, int]
+    password: str
+    logins: list[RoleLogin]
+
+
+def demo_loop_ensure() -> DemoLoop:
+    """Everything after the history: people, policies, recent surveys sent to the mailbox."""
+    customers = customers_details_fill()
+    policies = [policy.name for policy in demo_policies_ensure()]
+    surveys = demo_surveys_send()
+    password = demo_password()
+    return DemoLoop(customers, policies, surveys, password, role_logins_ensure(password))

@@ -1,8 +1,17 @@
 """Admin: questionnaires and policies are edited here; invitations and answers are read here."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from . import preview
+from .admin_forms import SendingPolicyForm
+from .decisions import policies_in_order
 from .models import (
     AgentRating,
     FollowUp,
@@ -12,8 +21,18 @@ from .models import (
     RepeatCause,
     Response,
     SendingPolicy,
+    Trigger,
     WebhookDelivery,
 )
+
+LANGUAGES = ("fr", "en")
+
+
+def _preview_link(questionnaire: Questionnaire | None):
+    if questionnaire is None or questionnaire.pk is None:
+        return "-"
+    url = reverse("admin:surveys_questionnaire_preview", args=[questionnaire.pk])
+    return format_html('<a href="{}">{}</a>', url, _("Preview the email and the page"))
 
 
 class LowScoreReasonInline(admin.TabularInline):
@@ -28,19 +47,85 @@ class QuestionnaireAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "question_fr", "question_en"]
     inlines = [LowScoreReasonInline]
+    readonly_fields = ["preview"]
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj: Questionnaire) -> str:
+        return _preview_link(obj)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/preview/", view(self.preview_view), name="surveys_questionnaire_preview"
+            ),
+            path(
+                "<int:pk>/preview/email/<str:language>/",
+                view(self.preview_email),
+                name="surveys_questionnaire_preview_email",
+            ),
+            path(
+                "<int:pk>/preview/page/<str:language>/",
+                view(self.preview_page),
+                name="surveys_questionnaire_preview_page",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _questionnaire(self, request: HttpRequest, pk: int) -> Questionnaire:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Questionnaire, pk=pk)
+
+    def preview_view(self, request: HttpRequest, pk: int) -> TemplateResponse:
+        questionnaire = self._questionnaire(request, pk)
+        versions = [
+            {
+                "language": language,
+                "subject": preview.email_preview(questionnaire, language)[0],
+                "question": preview.question_text(questionnaire, language),
+            }
+            for language in LANGUAGES
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": questionnaire,
+            "title": _("Preview of “%(name)s”") % {"name": questionnaire.name},
+            "versions": versions,
+        }
+        return TemplateResponse(request, "admin/surveys/questionnaire/preview.html", context)
+
+    def preview_email(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
+        questionnaire = self._questionnaire(request, pk)
+        response = HttpResponse(preview.email_preview(questionnaire, _language(language))[1])
+        # The email's HTML carries its styles inline, as mail clients need: allowed on this
+        # page only (what django-csp's csp_replace decorator sets).
+        response._csp_replace = {"style-src": ["'unsafe-inline'"]}  # type: ignore[attr-defined]
+        return response
+
+    def preview_page(self, request: HttpRequest, pk: int, language: str) -> HttpResponse:
+        questionnaire = self._questionnaire(request, pk)
+        return HttpResponse(preview.page_preview(questionnaire, _language(language)))
+
+
+def _language(code: str) -> str:
+    return code if code in LANGUAGES else LANGUAGES[0]
 
 
 @admin.register(SendingPolicy)
 class SendingPolicyAdmin(admin.ModelAdmin):
+    form = SendingPolicyForm
+    change_list_template = "admin/surveys/sendingpolicy/change_list.html"
+    readonly_fields = ["preview"]
     list_display = [
         "name", "is_active", "trigger", "questionnaire", "delivery", "delay_minutes",
         "sampling_rate", "throttle_days", "position",
     ]  # fmt: skip
     list_editable = ["is_active", "position"]
     list_filter = ["is_active", "trigger", "delivery"]
-    filter_horizontal = ["teams"]
     fieldsets = [
-        (None, {"fields": ["name", "is_active", "position", "questionnaire"]}),
+        (None, {"fields": ["name", "is_active", "position", "questionnaire", "preview"]}),
         (
             _("What triggers it"),
             {"fields": ["trigger", "channels", "reasons", "teams", "include_outbound"]},
@@ -53,6 +138,7 @@ class SendingPolicyAdmin(admin.ModelAdmin):
                     "delay_minutes",
                     "sampling_rate",
                     "throttle_days",
+                    "no_quiet_hours",
                     "quiet_start",
                     "quiet_end",
                     "reminder_after_days",
@@ -60,6 +146,30 @@ class SendingPolicyAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+    ]
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj: SendingPolicy) -> str:
+        return _preview_link(obj.questionnaire if obj.pk else None)
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {**(extra_context or {}), "precedence": policy_precedence()}
+        )
+
+
+def policy_precedence() -> list[dict]:
+    """For each kind of event, the active policies in the order they are tried: the first that
+    covers the contact or ticket (channel, reason, team) is the one used."""
+    active = list(SendingPolicy.objects.filter(is_active=True).select_related("questionnaire"))
+    events = [
+        (_("A repeat contact is handled"), {Trigger.REPEAT_CONTACT, Trigger.CONTACT_HANDLED}),
+        (_("Another contact is handled"), {Trigger.CONTACT_HANDLED}),
+        (_("A ticket is solved"), {Trigger.TICKET_SOLVED}),
+    ]
+    return [
+        {"event": event, "policies": policies_in_order(p for p in active if p.trigger in triggers)}
+        for event, triggers in events
     ]
 
 

@@ -6,7 +6,7 @@ that same transaction and write one Invitation row per decision: `pending` with 
 here; Celery picks pending rows later.
 
 The rules, in order, for each trigger that an active policy covers (the lowest position wins
-when several do):
+when several do; at equal positions the repeat-contact question wins, `policies_in_order`):
 
 1. opted out, marked "do not survey", agent-initiated (unless the policy includes outbound),
    abandoned, no address for the delivery channel: skipped;
@@ -352,12 +352,22 @@ def _is_decidable(contact: Contact) -> bool:
 
 
 def _active_policies(triggers: list[str]) -> list[SendingPolicy]:
-    return list(
+    return policies_in_order(
         SendingPolicy.objects.filter(is_active=True, trigger__in=triggers)
         .select_related("questionnaire")
         .prefetch_related(Prefetch("teams", queryset=Team.objects.only("id")))
         .filter(questionnaire__is_active=True)
-        .order_by("position", "name")
+    )
+
+
+def policies_in_order(policies: Iterable[SendingPolicy]) -> list[SendingPolicy]:
+    """The order policies are tried in: lowest position first; at equal positions the repeat
+    question before the others, so that a new contact policy left at the default position does
+    not take the repeat contacts' question away; then by name. A manager who wants another
+    policy to win over the repeat question gives it a lower position."""
+    return sorted(
+        policies,
+        key=lambda p: (p.position, p.trigger != Trigger.REPEAT_CONTACT, p.name),
     )
 
 

@@ -17,14 +17,23 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from config.celery import queue_after_commit
 
-from .models import AlertState, FollowUp, FollowUpKind, Invitation, RepeatCause, Response
+from .models import (
+    DETRACTOR_MAX,
+    AlertState,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Invitation,
+    RepeatCause,
+    Response,
+)
 from .outbox import GRACE, Columns, error_text
 
 logger = logging.getLogger(__name__)
@@ -85,12 +94,87 @@ def _alert_queue(follow_up_id: int) -> None:
     queue_after_commit(followup_alert_send, follow_up_id)
 
 
+# Imported answers younger than this still open follow-ups: a detractor of last week is worth a
+# call, one of last year is history.
+IMPORTED_RECENT = timedelta(days=14)
+
+
+def followups_raise_for_imported(*, recent: timedelta = IMPORTED_RECENT) -> int:
+    """Detractors answered recently, loaded by an import (no invitation), open follow-ups too.
+
+    One query finds those without one; one insert opens them; each alert is queued after the
+    commit, like an answer's. Returns how many were opened.
+    """
+    since = timezone.now() - recent
+    detractor = models.Q()
+    for kind, highest in DETRACTOR_MAX.items():
+        detractor |= models.Q(kind=kind, score__lte=highest)
+    answers = (
+        Response.objects.filter(detractor, responded_at__gte=since, follow_up__isnull=True)
+        .select_related("contact", "ticket__first_inbound_contact")
+        .order_by("responded_at")
+    )
+    opened = []
+    for response in answers:
+        contact = response.contact
+        if contact is None and response.ticket is not None:
+            contact = response.ticket.first_inbound_contact
+        opened.append(
+            FollowUp(
+                kind=FollowUpKind.DETRACTOR,
+                response=response,
+                contact=contact,
+                ticket_id=response.ticket_id or (contact.ticket_id if contact else None),
+                agent_id=contact.agent_id if contact else None,
+                team_id=contact.team_id if contact else None,
+                **_alert_due(),
+            )
+        )
+    created = FollowUp.objects.bulk_create(opened, batch_size=500, ignore_conflicts=True)
+    for follow_up in FollowUp.objects.filter(response__in=[f.response for f in created]):
+        _alert_queue(follow_up.pk)
+    return len(created)
+
+
 @transaction.atomic
-def followup_handle(follow_up: FollowUp, *, user, note: str) -> FollowUp:
-    follow_up.handled_at = timezone.now()
-    follow_up.handled_by = user
+def followup_handle(
+    follow_up: FollowUp, *, user, note: str, minutes_spent: int | None = None
+) -> FollowUp:
+    return followup_update(
+        follow_up,
+        user=user,
+        status=FollowUpStatus.HANDLED,
+        note=note,
+        minutes_spent=minutes_spent,
+        assigned_to=follow_up.assigned_to,
+    )
+
+
+@transaction.atomic
+def followup_update(
+    follow_up: FollowUp,
+    *,
+    user,
+    status: str,
+    note: str,
+    minutes_spent: int | None,
+    assigned_to,
+) -> FollowUp:
+    """A team lead's work on a follow-up: who has it, where it stands, what was done, how long."""
+    follow_up.status = status
+    follow_up.assigned_to = assigned_to
     follow_up.note = (note or "").strip()[:2000]
-    follow_up.save(update_fields=["handled_at", "handled_by", "note"])
+    follow_up.minutes_spent = minutes_spent
+    if status == FollowUpStatus.HANDLED:
+        if follow_up.handled_at is None:
+            follow_up.handled_at, follow_up.handled_by = timezone.now(), user
+    else:
+        follow_up.handled_at, follow_up.handled_by = None, None
+    follow_up.save(
+        update_fields=[
+            "status", "assigned_to", "note", "minutes_spent", "handled_at", "handled_by",
+        ]
+    )  # fmt: skip
     return follow_up
 
 
@@ -105,9 +189,7 @@ def followup_alert_deliver(follow_up_id: int) -> str:
     follow_up = rows.select_related(
         "response", "repeat_cause", "ticket", "contact", "agent", "team"
     ).get()
-    recipient = (follow_up.team.lead_email if follow_up.team else "") or (
-        settings.FOLLOWUP_ALERT_FALLBACK_EMAIL
-    )
+    recipient = followup_alert_recipient(follow_up)
     if not recipient:
         ALERT.settle(rows, AlertState.NO_RECIPIENT)
         logger.warning("follow-up %s: nobody to alert (no lead's email, no fallback)", follow_up_id)
@@ -123,6 +205,12 @@ def followup_alert_deliver(follow_up_id: int) -> str:
     ALERT.settle(rows, AlertState.SENT, alerted_at=timezone.now())
     logger.info("follow-up %s: alert sent to %s", follow_up_id, recipient)
     return AlertState.SENT
+
+
+def followup_alert_recipient(follow_up: FollowUp) -> str:
+    """The team's lead, or FOLLOWUP_ALERT_FALLBACK_EMAIL when the team has none; may be ''."""
+    lead = follow_up.team.lead_email if follow_up.team else ""
+    return lead or settings.FOLLOWUP_ALERT_FALLBACK_EMAIL
 
 
 def _transient(exc: OSError) -> bool:

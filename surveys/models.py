@@ -151,6 +151,7 @@ class AgentRating(models.Model):
     )
     agent = models.ForeignKey(Agent, verbose_name=_("agent"), on_delete=models.CASCADE)
     score = models.SmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), blank=True)
     rated_at = models.DateTimeField(_("rated at"))
 
     class Meta:
@@ -284,7 +285,8 @@ class SendingPolicy(models.Model):
     """When to ask whom, with which questionnaire, through which channel."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    # Nothing is asked of customers until a manager has read the policy and switched it on.
+    is_active = models.BooleanField(_("active"), default=False)
     trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices)
     # Empty lists mean "all".
     channels = models.JSONField(_("contact channels"), default=list, blank=True)
@@ -561,8 +563,14 @@ class AlertState(models.TextChoices):
     NO_RECIPIENT = "no_recipient", _("nobody to alert: no team lead's email")
 
 
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    HANDLED = "handled", _("Handled")
+
+
 class FollowUp(models.Model):
-    """A customer's bad score or repeat cause, for a manager to act on and mark handled."""
+    """A customer's bad score or repeat cause, for a team lead to act on and mark handled."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=FollowUpKind.choices)
     response = models.OneToOneField(
@@ -603,6 +611,18 @@ class FollowUp(models.Model):
     alert_due_at = models.DateTimeField(_("alert due at"), null=True, blank=True)
     alert_attempts = models.PositiveSmallIntegerField(_("alert attempts"), default=0)
     alert_error = models.TextField(_("alert error"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN
+    )
+    assigned_to = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    minutes_spent = models.PositiveIntegerField(_("time taken (minutes)"), null=True, blank=True)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     handled_by = models.ForeignKey(
         "auth.User",
@@ -620,6 +640,7 @@ class FollowUp(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["handled_at", "created_at"]),
+            models.Index(fields=["status", "created_at"], name="followup_status_created"),
             models.Index(
                 fields=["alert_due_at"],
                 condition=models.Q(alert_state="pending"),

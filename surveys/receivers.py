@@ -2,9 +2,9 @@
 
 from django.dispatch import receiver
 
-from tickets.signals import contact_recorded, ticket_reopened, ticket_solved
+from tickets.signals import contact_recorded, history_changed, ticket_reopened, ticket_solved
 
-from . import decisions
+from . import decisions, followups
 
 
 @receiver(contact_recorded, dispatch_uid="surveys.contact_recorded")
@@ -26,3 +26,11 @@ def on_ticket_reopened(sender, ticket_ids=(), source="api", **kwargs) -> None:
     if source in decisions.HISTORY_SOURCES:
         return
     decisions.invitations_cancel_for_reopened(ticket_ids)
+
+
+@receiver(history_changed, dispatch_uid="surveys.history_changed")
+def on_history_changed(sender, everything=False, answers_at=(), moments=(), **kwargs) -> None:
+    # An import (everything, or its moments) or answers loaded in bulk: recent detractors among
+    # them open follow-ups, as answers given on our pages do.
+    if everything or answers_at or moments:
+        followups.followups_raise_for_imported()

@@ -242,14 +242,15 @@ def agent_rating_record(
     if cause and not contact.is_repeat:
         raise AnswerError(_("This contact is not a repeat contact."))
     now = timezone.now()
+    comment = (comment or "").strip()[:COMMENT_MAX]
     rating, _created = AgentRating.objects.update_or_create(
-        contact=contact, defaults={"agent": agent, "score": score, "rated_at": now}
+        contact=contact,
+        defaults={"agent": agent, "score": score, "rated_at": now, "comment": comment},
     )
     if cause:
         _repeat_cause_upsert(
             contact_id=contact.pk,
             reporter=Reporter.AGENT,
-            values={"code": cause, "comment": (comment or "").strip()[:COMMENT_MAX],
-                    "answered_at": now},
+            values={"code": cause, "comment": comment, "answered_at": now},
         )  # fmt: skip
     return rating

@@ -94,8 +94,9 @@ def token_issue(invitation: Invitation, purpose: str) -> str:
     return raw
 
 
-def token_resolve(raw: str, purpose: str) -> Invitation:
-    """The invitation a raw token opens for this purpose, or TokenInvalid / TokenExpired."""
+def token_resolve(raw: str, purpose: str, *, also: str | None = None) -> Invitation:
+    """The invitation a raw token opens for this purpose (or `also`), or TokenInvalid /
+    TokenExpired."""
     # A real token is 32 characters; refuse silly input before touching the database.
     if not raw or len(raw) > 128:
         raise TokenInvalid(raw)
@@ -103,7 +104,7 @@ def token_resolve(raw: str, purpose: str) -> Invitation:
         InvitationToken.objects.select_related(
             "invitation__questionnaire", "invitation__customer", "invitation__contact"
         )
-        .filter(digest=token_digest(raw), purpose=purpose)
+        .filter(digest=token_digest(raw), purpose__in=[purpose, also or purpose])
         .first()
     )
     if token is None:

@@ -103,6 +103,8 @@ class CustomerQuerySet(models.QuerySet):
 
 class Customer(models.Model):
     external_id = models.CharField(_("external id"), max_length=64)
+    # Whom a team lead calls back about a bad score; optional, as the helpdesk knows it.
+    name = models.CharField(_("name"), max_length=200, blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     language = models.CharField(

@@ -6,6 +6,8 @@ Roles:
   view that names none lets no token in;
 - quality manager: a member of the "quality_managers" group (created by a migration), or staff;
 - agent: a user linked to a tickets.Agent (Agent.user);
+- team lead: a user whose email is a team's `lead_email` (they get that team's alerts and work
+  its follow-ups);
 - staff: Django's is_staff, which may do what an integration does from a logged-in session.
 
 The predicates take a request so that views, selectors and templates can ask the same question
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from .models import Team
 from .tokens import ApiToken
 
 QUALITY_MANAGERS_GROUP = "quality_managers"
@@ -44,6 +47,18 @@ def is_quality_manager(request: Request) -> bool:
     if request.user.is_staff:
         return True
     return request.user.groups.filter(name=QUALITY_MANAGERS_GROUP).exists()
+
+
+def led_team_ids(user) -> list[int]:
+    """The teams whose lead's email is the user's (the address their alerts go to)."""
+    email = (getattr(user, "email", "") or "").strip()
+    if not email or not getattr(user, "is_authenticated", False):
+        return []
+    return list(Team.objects.filter(lead_email__iexact=email).values_list("pk", flat=True))
+
+
+def is_team_lead(request: Request) -> bool:
+    return _person(request) and bool(led_team_ids(request.user))
 
 
 def is_agent(request: Request) -> bool:

@@ -5,7 +5,7 @@ customer (surveys: answers, invitations, follow-ups) registers a holder from its
 AppConfig.ready(), so the dependency runs from that app to `tickets`, never back.
 
 Erasing removes what identifies or describes the person and keeps the history's figures:
-the customer row stays, under a random id, with no email, phone, language or time zone, and
+the customer row stays, under a random id, with no name, email, phone, language or time zone, and
 opted out; tickets, contacts, scores and times stay (they hold no personal data once detached),
 free texts the customer or a manager wrote about them are emptied, and links sent to them stop
 working. KPIs therefore read the same before and after.
@@ -42,7 +42,7 @@ def personal_data_register(holder: PersonalDataHolder) -> None:
     _holders[holder.name] = holder
 
 
-CUSTOMER_FIELDS = ["external_id", "email", "phone", "language", "timezone", "opted_out_at"]
+CUSTOMER_FIELDS = ["external_id", "name", "email", "phone", "language", "timezone", "opted_out_at"]
 TICKET_FIELDS = ["external_id", "reason", "priority", "created_at", "solved_at"]
 CONTACT_FIELDS = [
     "external_id", "ticket__external_id", "channel", "reason", "direction", "agent__external_id",
@@ -72,6 +72,7 @@ def customer_erase(customer: Customer) -> dict[str, int]:
     changed = {name: holder.erase(customer) for name, holder in sorted(_holders.items())}
     Customer.objects.filter(pk=customer.pk).update(
         external_id=ERASED_PREFIX + secrets.token_hex(12),
+        name="",
         email="",
         phone="",
         language="",

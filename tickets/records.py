@@ -39,5 +39,6 @@ class CustomerRecord:
     external_id: str
     email: str = ""
     phone: str = ""
+    name: str = ""
     language: str = ""
     timezone: str = ""

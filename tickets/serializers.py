@@ -135,6 +135,12 @@ class ContactInputSerializer(StrictSerializer):
     customer_email = StrictEmailField(
         allow_blank=True, default="", help_text=_("Optional; a blank value keeps what is known.")
     )
+    customer_name = StrictCharField(
+        max_length=200,
+        allow_blank=True,
+        default="",
+        help_text=_("Optional; a blank value keeps what is known."),
+    )
     customer_phone = StrictCharField(
         max_length=32,
         allow_blank=True,
@@ -201,6 +207,7 @@ def contact_record(item: dict[str, Any]) -> ContactRecord:
 def customer_record(item: dict[str, Any]) -> CustomerRecord | None:
     """The customer details a contact carries, or None when it carries none."""
     details = {
+        "name": item["customer_name"],
         "email": item["customer_email"],
         "phone": item["customer_phone"],
         "language": item["customer_language"],

@@ -125,8 +125,20 @@ def _scale(kind: str, links: Links) -> dict | None:
     }
 
 
+def _owner() -> tuple[str, str]:
+    """Whose surveys these are (company name, privacy notice URL): every message says so."""
+    return settings.SURVEY_COMPANY_NAME, settings.SURVEY_PRIVACY_URL
+
+
 @lru_cache(maxsize=512)
-def _rendered(kind: str, language: str, question_kind: str, question: str, site_url: str):
+def _rendered(
+    kind: str,
+    language: str,
+    question_kind: str,
+    question: str,
+    site_url: str,
+    owner: tuple[str, str] = ("", ""),
+):
     """Subject, text and HTML with placeholder tokens: rendered once, then filled per message.
 
     Nothing in a message depends on the customer but its two tokens, and rendering three
@@ -141,11 +153,22 @@ def _rendered(kind: str, language: str, question_kind: str, question: str, site_
             "scale": _scale(question_kind, links),
             "answer_url": links.answer_url,
             "unsubscribe_url": links.unsubscribe_url,
+            "company": owner[0],
+            "privacy_url": owner[1],
         }
         subject = render_to_string(f"emails/{kind}-subject.txt", context)
         text = render_to_string(f"emails/{kind}-body.txt", context)
         html = render_to_string(f"emails/{kind}-body.html", context)
     return " ".join(subject.split()), text, html
+
+
+def invitation_preview(language: str, question_kind: str, question: str) -> tuple[str, str]:
+    """The invitation's subject and HTML for a question, with links that lead nowhere (the
+    admin's preview)."""
+    subject, _text, html = _rendered(
+        "invitation", language, question_kind, question, settings.SITE_URL, _owner()
+    )
+    return subject, _fill(html, Links("preview", "preview"))
 
 
 def _fill(template: str, links: Links) -> str:
@@ -155,7 +178,9 @@ def _fill(template: str, links: Links) -> str:
 
 
 def _build(kind, language, question_kind, question, to, links, reference) -> EmailMultiAlternatives:
-    subject, text, html = _rendered(kind, language, question_kind, question, settings.SITE_URL)
+    subject, text, html = _rendered(
+        kind, language, question_kind, question, settings.SITE_URL, _owner()
+    )
     message = EmailMultiAlternatives(
         subject=subject,
         body=_fill(text, links),
@@ -184,7 +209,7 @@ def _email(kind: str, invitation: Invitation, links: Links) -> EmailMultiAlterna
 
 
 @lru_cache(maxsize=512)
-def _serialized(key: tuple, site_url: str, from_email: str) -> bytes:
+def _serialized(key: tuple, site_url: str, from_email: str, owner: tuple[str, str]) -> bytes:
     """The whole message as bytes with slots for what differs per customer."""
     links = Links(_ANSWER_SLOT, _UNSUBSCRIBE_SLOT)
     message = _build(*key, _TO_SLOT, links, _ID_SLOT).message()
@@ -206,7 +231,7 @@ def email_bytes(message: EmailMultiAlternatives) -> bytes | None:
     if slots is None or not to.isascii() or "\n" in to or "\r" in to:
         return None
     key, links, reference = slots
-    raw = _serialized(key, settings.SITE_URL, message.from_email)
+    raw = _serialized(key, settings.SITE_URL, message.from_email, _owner())
     for slot, value in (
         (_TO_SLOT, to),
         (_ANSWER_SLOT, links.answer_token),

@@ -94,12 +94,14 @@ def _error(request: HttpRequest, language: str, status: int, title, message) -> 
 UNKNOWN_LINKS = ((limits.SURVEY_LINKS_PER_ADDRESS, None),)
 
 
-def _open(request: HttpRequest, token: str, purpose: str) -> tuple[Invitation, str]:
+def _open(
+    request: HttpRequest, token: str, purpose: str, *, also: str | None = None
+) -> tuple[Invitation, str]:
     seconds = limits.wait_seconds(request, *UNKNOWN_LINKS)
     if seconds is not None:
         raise _Page(_too_many(request, seconds))
     try:
-        invitation = token_resolve(token, purpose)
+        invitation = token_resolve(token, purpose, also=also)
     except TokenInvalid:
         limits.count(request, *UNKNOWN_LINKS)
         raise _Page(
@@ -379,8 +381,12 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
 @_public
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows a confirm button; POST stops every survey to this customer at once."""
-    invitation, language = _open(request, token, TokenPurpose.UNSUBSCRIBE)
+    """GET shows a confirm button; POST stops every survey to this customer at once.
+
+    The survey's own link opens it too: a survey delivered as a link (posted in a chat) has no
+    message of ours to carry an unsubscribe link, so every survey page links here with its own
+    token; whoever holds it is the customer the survey was for."""
+    invitation, language = _open(request, token, TokenPurpose.UNSUBSCRIBE, also=TokenPurpose.ANSWER)
     customer = invitation.customer
     done = customer.opted_out_at is not None
     if request.method == "POST":

@@ -1,9 +1,8 @@
-"""Pages for the service's own people: the agent's scoring page and the managers' follow-ups."""
+"""The agent's page: their figures beside their team's, and their contacts to score."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,11 +10,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tickets.models import Agent, Contact
-from tickets.permissions import is_quality_manager
 
 from .. import selectors
-from ..followups import followup_handle
-from ..models import FollowUp, RepeatCauseCode
+from ..agent_figures import DAYS, agent_and_team_figures
+from ..labels import cause_choices_for_agent
 from ..services import AnswerError, NotYourContact, agent_rating_record
 
 AGENT_SCORES = [
@@ -39,6 +37,7 @@ def _agent_of(request: HttpRequest) -> Agent:
 def agent_page(request: HttpRequest) -> HttpResponse:
     """The agent's recent handled contacts that they have not scored yet."""
     agent = _agent_of(request)
+    mine, team = agent_and_team_figures(agent)
     return render(
         request,
         "surveys/staff/agent.html",
@@ -46,7 +45,10 @@ def agent_page(request: HttpRequest) -> HttpResponse:
             "agent": agent,
             "contacts": selectors.contacts_to_score(agent),
             "scores": AGENT_SCORES,
-            "causes": RepeatCauseCode.choices,
+            "causes": cause_choices_for_agent(),
+            "mine": mine,
+            "team": team,
+            "days": DAYS,
         },
     )
 
@@ -62,6 +64,7 @@ def agent_score(request: HttpRequest, contact_id: int) -> HttpResponse:
             contact=contact,
             score=request.POST.get("score"),
             cause=request.POST.get("cause", ""),
+            comment=request.POST.get("comment", ""),
         )
     except NotYourContact:
         raise PermissionDenied(_("You can only score the contacts you handled.")) from None
@@ -72,30 +75,3 @@ def agent_score(request: HttpRequest, contact_id: int) -> HttpResponse:
             request, _("Contact %(contact)s scored.") % {"contact": contact.external_id}
         )
     return redirect("surveys_staff:agent")
-
-
-def _quality_manager(request: HttpRequest) -> None:
-    if not is_quality_manager(request):
-        raise PermissionDenied(_("This page is for quality managers."))
-
-
-@login_required
-@require_GET
-def followups(request: HttpRequest) -> HttpResponse:
-    """Detractors and repeat causes to act on; ?state=handled shows the handled ones."""
-    _quality_manager(request)
-    handled = request.GET.get("state") == "handled"
-    page = Paginator(selectors.followups_list(handled=handled), 50).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "surveys/staff/followups.html", {"page": page, "handled": handled})
-
-
-@login_required
-@require_POST
-def followup_mark_handled(request: HttpRequest, pk: int) -> HttpResponse:
-    _quality_manager(request)
-    follow_up = get_object_or_404(FollowUp, pk=pk)
-    followup_handle(follow_up, user=request.user, note=request.POST.get("note", ""))
-    messages.success(request, _("Follow-up marked as handled."))
-    return redirect("surveys_staff:followups")

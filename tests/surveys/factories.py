@@ -29,6 +29,7 @@ class PolicyFactory(factory.django.DjangoModelFactory):
         model = SendingPolicy
 
     name = factory.Sequence(lambda n: f"policy {n}")
+    is_active = True
     trigger = "contact_handled"
     questionnaire = factory.LazyFunction(questionnaire)
     delay_minutes = 60

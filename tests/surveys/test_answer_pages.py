@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -215,17 +216,32 @@ def test_an_unknown_token_gets_a_clear_404(client):
     assert "<h1>" in response.content.decode()
 
 
-def test_a_token_for_another_purpose_opens_nothing(client, invitation):
+def test_an_unsubscribe_token_does_not_open_the_survey(client, invitation):
     unsubscribe_token = token_issue(invitation, "unsubscribe")
-    answer_token = token_issue(invitation, "answer")
 
     answer = client.post(reverse("surveys:answer", args=[unsubscribe_token]), {"score": 1})
-    unsubscribe = client.post(reverse("surveys:unsubscribe", args=[answer_token]))
 
-    assert (answer.status_code, unsubscribe.status_code) == (404, 404)
+    assert answer.status_code == 404
     assert not Response.objects.exists()
+
+
+def test_a_link_delivered_survey_offers_to_unsubscribe_with_its_own_link(client, invitation):
+    # Given a survey delivered as a link (a chat): no email of ours carries an unsubscribe link.
+    invitation.delivery = "link"
+    invitation.save(update_fields=["delivery"])
+    answer_token = token_issue(invitation, "answer")
+
+    # When the customer opens it and follows the page's "stop receiving" link
+    page = client.get(reverse("surveys:answer", args=[answer_token]))
+    unsubscribe_url = reverse("surveys:unsubscribe", args=[answer_token])
+    done = client.post(unsubscribe_url)
+
+    # Then they are opted out, and the page said whose survey it was.
+    assert unsubscribe_url in page.content.decode()
+    assert settings.SURVEY_COMPANY_NAME in page.content.decode()
+    assert done.status_code == 200
     invitation.customer.refresh_from_db()
-    assert invitation.customer.opted_out_at is None
+    assert invitation.customer.opted_out_at is not None
 
 
 def test_a_token_opens_only_its_own_invitation(invitation):

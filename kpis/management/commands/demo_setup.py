@@ -1,13 +1,21 @@
-"""`manage.py demo_setup`: sample history and a login for `make demo`; safe to run again."""
+"""`manage.py demo_setup`: sample history, the survey loop and a login per role for
+`make demo`; safe to run again."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from kpis.demo import DEMO_CONTACTS, DEMO_MONTHS, demo_login_ensure, history_load_sample
+from kpis.demo import (
+    DEMO_CONTACTS,
+    DEMO_MONTHS,
+    demo_login_ensure,
+    demo_loop_ensure,
+    history_load_sample,
+)
 
 
 class Command(BaseCommand):
-    help = _("Load a sample history (when there is none) and create the demo login.")
+    help = _("Load a sample history (when there is none), start the survey loop, create logins.")
 
     def add_arguments(self, parser):
         parser.add_argument("--contacts", type=int, default=DEMO_CONTACTS)
@@ -22,11 +30,21 @@ class Command(BaseCommand):
                 _("Loaded a sample history: %(contacts)s contacts, %(tickets)s tickets.")
                 % {"contacts": counts["contacts.csv"], "tickets": counts["tickets.csv"]}
             )
+        loop = demo_loop_ensure()
+        self.stdout.write(_("Active policies: %(names)s.") % {"names": ", ".join(loop.policies)})
+        self.stdout.write(
+            _("Surveys of the last days: %(decided)s decided, %(sent)s sent to the mailbox.")
+            % loop.surveys
+        )
         login = demo_login_ensure()
-        rule = "=" * 64
+        self._logins(login, loop)
+
+    def _logins(self, login, loop) -> None:
+        site = settings.SITE_URL
+        rule = "=" * 72
         self.stdout.write(rule)
         if login.password:
-            self.stdout.write(self.style.SUCCESS(_("Demo login created:")))
+            self.stdout.write(self.style.SUCCESS(_("Quality manager and administrator:")))
             self.stdout.write(_("  username: %(username)s") % {"username": login.username})
             self.stdout.write(_("  password: %(password)s") % {"password": login.password})
         else:
@@ -38,5 +56,21 @@ class Command(BaseCommand):
                 _("To set a new one: .venv/bin/python manage.py changepassword %(username)s")
                 % {"username": login.username}
             )
-        self.stdout.write(_("  Log in at http://127.0.0.1:8000/accounts/login/"))
+        if any(role.created for role in loop.logins):
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Team leads and agents (password of the new ones: %(password)s):")
+                    % {"password": loop.password}
+                )
+            )
+        else:
+            self.stdout.write(_("Team leads and agents (their passwords are unchanged):"))
+        for role in loop.logins:
+            what = _("team lead") if role.role == "lead" else _("agent")
+            self.stdout.write(f"  {role.username:<26} {what:<14} {role.email}")
+        self.stdout.write(_("  Log in at %(url)s") % {"url": f"{site}/accounts/login/"})
+        self.stdout.write(
+            _("  The surveys sent: %(url)s (as the quality manager)")
+            % {"url": f"{site}/surveys/demo-mailbox/"}
+        )
         self.stdout.write(rule)
