@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "guard",
     "tickets",
     "surveys",
+    "workforce",
     "kpis",
     "web",
     "connectors",
