@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from guard import limits
+from tickets.labels import reason_label
 
 from ..models import Invitation, QuestionKind, RepeatCause, RepeatCauseCode, Resolution
 from ..models import Response as SurveyResponse
@@ -170,11 +171,13 @@ def _url(name: str, token: str, language: str) -> str:
 def _question(invitation: Invitation, language: str) -> str:
     text = invitation.questionnaire.question(language)
     if invitation.questionnaire.kind == QuestionKind.REPEAT:
-        reason = ""
+        code = ""
         if invitation.contact_id:
-            reason = invitation.contact.reason
+            code = invitation.contact.reason
         elif invitation.ticket_id:
-            reason = invitation.ticket.reason
+            code = invitation.ticket.reason
+        with translation.override(language):
+            reason = reason_label(code)
         # Not str.format: a question typed in the admin may hold other braces.
         text = text.replace("{reason}", reason)
     return text
