@@ -57,6 +57,7 @@ SUBJECTS = (
     "handling",
     "backlog",
     "flow",
+    "productivity",
 )
 
 

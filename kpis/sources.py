@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from surveys.models import AgentRating, Invitation, RepeatCause, Response
 from tickets.models import Contact, Ticket
+from workforce.models import PresenceHour
 
 
 @dataclass(frozen=True)
@@ -126,4 +127,14 @@ SENT_INVITATIONS = Source(
         "priority": "ticket__priority",
     },
     count="sent",
+)
+
+# Agents' presence, per agent and local hour (workforce.presence keeps it from their states).
+# Presence has no channel, reason or priority: only team and agent cut it.
+PRESENCE = Source(
+    "presence",
+    lambda: PresenceHour.objects.all(),
+    "hour",
+    {"team": "team__external_id", "agent": "agent__external_id"},
+    count="agent_hours",
 )

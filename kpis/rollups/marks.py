@@ -234,3 +234,23 @@ def history_changed(
 def zone_changed() -> bool:
     current = RollupState.objects.filter(pk=1).values_list("time_zone", flat=True).first()
     return current is not None and current != settings.TIME_ZONE
+
+
+# The answer targets: the part rollups count answers and contacts within them (parts.py).
+
+
+def target_saving(sender: Any, instance: Any, **kwargs: Any) -> None:
+    old = sender.objects.filter(pk=instance.pk).values_list("answer_seconds", flat=True).first()
+    instance._answer_target_changed = instance.pk is None or old != instance.answer_seconds
+
+
+def target_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A channel's answer target edited (or removed): counts within it are stale in every day,
+    so nothing is served from the rollups until the refresh queued after the commit has rebuilt
+    them all (a full build)."""
+    if not getattr(instance, "_answer_target_changed", True) or not _watching():
+        return
+    RollupState.objects.filter(pk=1).update(status=RollupState.BUILDING, built_through=None)
+    from ..tasks import kpi_rollups_refresh
+
+    queue_after_commit(kpi_rollups_refresh)

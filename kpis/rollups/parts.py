@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +27,7 @@ from django.db import connection
 from django.db.models import DateField, DurationField, F, Q, Sum
 from django.db.models.functions import Trunc, TruncDate
 
-from ..registry import KPIS, registry_version
+from ..registry import KPIS
 from ..scope import Scope
 from .models import PART_MEASURES, PartDay
 
@@ -64,11 +63,8 @@ class Entry:
 
 
 def entries() -> list[Entry]:
-    return _entries(registry_version())
-
-
-@cache
-def _entries(version: int) -> list[Entry]:
+    """Built on each call: some aggregates follow the channels' answer targets, editable in the
+    admin (a change of them rebuilds the rollups, see marks.target_saved)."""
     out = []
     for kpi_name, index, key, segments in ENTRIES:
         if kpi_name not in KPIS:

@@ -8,9 +8,11 @@ from django.contrib.auth.models import Group, User
 from kpis.dashboard.headlines import headline
 from kpis.dashboard.selectors import overview_data
 from kpis.periods import default_period
+from kpis.references import sector_references
 from kpis.registry import KPIS
 from kpis.rollups.build import rollups_rebuild
 from kpis.scope import Scope
+from kpis.targets import channel_targets
 from surveys.models import Response
 from tests.factories import ContactFactory
 from tickets.permissions import QUALITY_MANAGERS_GROUP
@@ -126,8 +128,12 @@ def test_the_overview_reads_a_fixed_number_of_queries(django_assert_num_queries,
     # month and once for the previous period (6), and whether each period may be read from the
     # rollups (2); panels: declared resolution, repeat causes, repeat by reason, perception by
     # team and by agent (2 each), three drivers, speed of answer, backlog, incoming flow, team
-    # and agent names (2), and the rollups' state for the period (1).
-    with django_assert_num_queries(23):
+    # and agent names (2), FCR by channel for its alarms (1), and the rollups' state for the
+    # period (1). The channels' targets and the sector references are read once, then cached
+    # (kpis.targets, kpis.references).
+    channel_targets()
+    sector_references()
+    with django_assert_num_queries(24):
         data = overview_data(Scope(date(2024, 1, 1), date(2024, 3, 31), filters={"team": "x"}))
 
     assert [h.key for h in data.headlines] == [

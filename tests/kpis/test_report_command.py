@@ -73,10 +73,12 @@ def test_the_full_report_reads_each_table_once_per_family(django_assert_num_quer
     # meta counts (5); contacts, solved tickets, responses: one scan each for the overall,
     # monthly, per-channel (and for answers per-agent) sections; agents' own ratings, repeat
     # causes, backlog; and whether the period may be read from the rollups (kpis.rollups).
-    with django_assert_num_queries(12):
+    # Occupancy: agents' presence hours and the teams' alert bands, for each of its 2 sections;
+    # chatbot hand-offs: chatbot sessions, then the chatbot's answers.
+    with django_assert_num_queries(18):
         report = build_report(date(2024, 1, 1), date(2024, 12, 31))
 
-    assert len(report) == 19
+    assert len(report) == 22
 
 
 def test_sections_summed_from_one_scan_equal_each_kpi_computed_alone(settings):

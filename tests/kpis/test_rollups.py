@@ -18,6 +18,7 @@ from kpis.report import build_report
 from kpis.rollups.build import rollups_rebuild, rollups_refresh
 from kpis.rollups.serving import period_clean
 from kpis.scope import Scope
+from kpis.targets import channel_targets
 from kpis.tasks import kpi_rollups_refresh
 from surveys.models import AgentRating, RepeatCause, RepeatCauseCode, Reporter, Response
 from tickets.records import ContactRecord, TicketRecord
@@ -316,7 +317,9 @@ def test_the_overview_headlines_read_the_rollups_in_a_fixed_number_of_queries(
 ):
     scope = Scope(date(2025, 5, 1), date(2025, 5, 31))
     # The headline KPIs counted together: contacts, solved tickets and answers, for the period
-    # and the one before, and whether each period may be read from the rollups.
+    # and the one before, and whether each period may be read from the rollups. The channels'
+    # targets (the abandonment threshold) are read once, then cached (kpis.targets).
+    channel_targets()
     with django_assert_num_queries(8), CaptureQueriesContext(connection) as queries:
         headlines, trends = headline_figures(scope)
     read = " ".join(q["sql"] for q in queries)
@@ -352,9 +355,10 @@ def test_the_overview_panels_read_the_part_rollups_not_the_answers_nor_the_conta
         served_panels = overview_panels(scope, trends)
     read = " ".join(q["sql"] for q in queries)
     assert "kpis_partday" in read
-    # Only the backlog (open tickets, as of now) and the names are read from the history.
+    # Only the backlog (open tickets, as of now), FCR by channel (the alarms) and the names are
+    # read from the history.
     assert "surveys_response" not in read and "surveys_agentrating" not in read
-    assert "tickets_contact" not in read
+    assert 'FROM "tickets_contact"' not in read
 
     settings.KPI_ROLLUPS = False
     assert overview_panels(scope, trends) == served_panels
@@ -376,3 +380,27 @@ def test_a_write_has_its_days_rebuilt_once_it_commits(
     assert not DirtyDay.objects.exists()
     assert period_clean(march)
     assert KPIS["repeat"](march.with_(by=("channel",))).rows[0][:3] == ["chat", 1, 0]
+
+
+def test_an_answer_target_edited_in_the_admin_rebuilds_the_rollups_counting_within_it(
+    settings, django_capture_on_commit_callbacks, eager
+):
+    from kpis.targets import ChannelTarget
+
+    at = T0 + timedelta(hours=3)
+    contacts_upsert([ContactRecord(
+        "1", "cu", "phone", "billing", "inbound", at, ticket="T1", agent="a1", team="t1",
+        answered_at=at + timedelta(seconds=25), handle_seconds=60,
+    )])  # fmt: skip
+    rollups_rebuild()
+    march = Scope(date(2024, 3, 1), date(2024, 3, 31))
+    assert KPIS["speed_of_answer"](march).records()[0]["within_target"] == 1
+
+    target, _created = ChannelTarget.objects.get_or_create(channel="phone")
+    with django_capture_on_commit_callbacks(execute=True):
+        target.answer_seconds = 20
+        target.save()
+
+    assert period_clean(march)  # rebuilt by the refresh queued after the commit
+    assert KPIS["speed_of_answer"](march).records()[0]["within_target"] == 0
+    assert served(march) == scanned(march, settings)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0009_customer_name'),
+        ('tickets', '0010_contact_reasons'),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ def rebuild_needed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kpis', '0004_rollup_state_window'),
+        ('kpis', '0006_sector_references'),
         ('tickets', '0008_api_token_scopes'),
     ]
 

@@ -1,0 +1,179 @@
+"""Writing agents' states: the one place every way in (import, REST API) goes through.
+
+The rule for overlaps and open states, the same everywhere:
+- A state sent again with the same agent and start updates the stored one (imports that overlap
+  in time count nothing twice).
+- A state without an end is still running: the agent's next state (sent now or later) ends it at
+  its own start.
+- Otherwise two states of one agent may not overlap: the state that would overlap is refused,
+  and the error names the one it overlaps. Nothing else is refused with it.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import pairwise
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from tickets import bounds
+from tickets.bounds import shown
+from tickets.models import Agent
+from tickets.services import ids_ensure
+
+from .models import AgentState
+from .presence import presence_refresh
+from .records import StateRecord
+
+Problem = tuple[int, str, str]  # (index of the record, field, message)
+
+
+@dataclass
+class StatesWritten:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class _Stretch:
+    state: str
+    started_at: datetime
+    ended_at: datetime | None
+    index: int | None = None  # the record's, for a state being written; None when stored
+    stored: AgentState | None = None
+
+
+def _record_problems(records: Sequence[StateRecord]) -> list[Problem]:
+    problems = []
+    now = None
+    for index, record in enumerate(records):
+        for name, message in bounds.record_problems(record, now):
+            problems.append((index, name, message))
+        if record.ended_at is not None and record.ended_at <= record.started_at:
+            message = _("ends (%(ended)s) before or when it starts (%(started)s).") % {
+                "ended": shown(record.ended_at),
+                "started": shown(record.started_at),
+            }
+            problems.append((index, "ended_at", message))
+    return problems
+
+
+def _timeline(agent: int | None, items: list[tuple[int, StateRecord]]) -> list[_Stretch]:
+    """The agent's stored states around the records, with the records laid over them."""
+    first = min(r.started_at for _i, r in items)
+    last = max(r.ended_at or r.started_at for _i, r in items)
+    stored: list[AgentState] = []
+    if agent is not None:
+        near = AgentState.objects.filter(agent_id=agent)
+        stored = list(
+            near.filter(started_at__lte=last).filter(Q(ended_at__gt=first) | Q(ended_at=None))
+        )
+        after = near.filter(started_at__gt=last).order_by("started_at").first()
+        if after is not None:
+            stored.append(after)
+    by_start = {s.started_at: _Stretch(s.state, s.started_at, s.ended_at, stored=s) for s in stored}
+    for index, record in items:  # in the records' order: a later record for the same start wins
+        old = by_start.get(record.started_at)
+        by_start[record.started_at] = _Stretch(
+            record.state, record.started_at, record.ended_at, index, old.stored if old else None
+        )
+    return [by_start[k] for k in sorted(by_start)]
+
+
+def _overlaps(timeline: list[_Stretch]) -> list[Problem]:
+    """One problem per record that overlaps a neighbour: of two records, the one sent later."""
+    problems: dict[int, Problem] = {}
+    for a, b in pairwise(timeline):
+        if a.ended_at is None or a.ended_at <= b.started_at:
+            continue
+        blamed, other = (b, a) if (b.index or -1) > (a.index or -1) else (a, b)
+        assert blamed.index is not None
+        name = "started_at" if blamed is b else "ended_at"
+        end = shown(other.ended_at) if other.ended_at else _("now")
+        message = _(
+            "overlaps the agent's state “%(state)s” from %(started)s to %(ended)s; an agent is in "
+            "one state at a time."
+        ) % {"state": other.state, "started": shown(other.started_at), "ended": end}
+        problems.setdefault(blamed.index, (blamed.index, name, message))
+    return list(problems.values())
+
+
+def _closed(timeline: list[_Stretch]) -> list[_Stretch]:
+    """Open states ended by the next one (the last one stays open)."""
+    for a, b in pairwise(timeline):
+        if a.ended_at is None:
+            a.ended_at = b.started_at
+    return timeline
+
+
+def states_check(records: Sequence[StateRecord]) -> list[Problem]:
+    """Every problem of the records, as states_write would find them; writes nothing."""
+    problems = _record_problems(records)
+    bad = {index for index, _f, _m in problems}
+    known = dict(
+        Agent.objects.filter(external_id__in={r.agent for r in records}).values_list(
+            "external_id", "pk"
+        )
+    )
+    for agent, items in _by_agent(records, bad).items():
+        problems += _overlaps(_timeline(known.get(agent), items))
+    return sorted(problems)
+
+
+def _by_agent(records: Sequence[StateRecord], skip: set[int]):
+    grouped: dict[str, list[tuple[int, StateRecord]]] = defaultdict(list)
+    for index, record in enumerate(records):
+        if index not in skip:
+            grouped[record.agent].append((index, record))
+    return grouped
+
+
+def states_write(records: Sequence[StateRecord]) -> StatesWritten:
+    """Write the records that have no problem (the others are listed in `problems`), end the
+    open states they follow, and refresh the agents' hours."""
+    written = StatesWritten(problems=states_check(records))
+    bad = {index for index, _f, _m in written.problems}
+    grouped = _by_agent(records, bad)
+    if not grouped:
+        return written
+    with transaction.atomic():
+        agents = ids_ensure(Agent, grouped)
+        spans: dict[int, tuple[datetime, datetime]] = {}
+        for agent, items in grouped.items():
+            pk = agents[agent]
+            timeline = _closed(_timeline(pk, items))
+            new: list[AgentState] = []
+            touched = [s for s in timeline if _save(pk, s, written, new)]
+            AgentState.objects.bulk_create(new)
+            if touched:
+                # A state that got shorter frees hours up to its old end: rebuild those too.
+                ends = [
+                    e for s in touched for e in (s.ended_at, s.stored and s.stored.ended_at) if e
+                ]
+                first = min(s.started_at for s in touched)
+                spans[pk] = (first, max([first, *ends]))
+        presence_refresh(spans)
+    return written
+
+
+def _save(agent: int, stretch: _Stretch, written: StatesWritten, new: list[AgentState]) -> bool:
+    """Write one stretch when it changed (a new one goes to `new`); True when it did."""
+    values = {"state": stretch.state, "ended_at": stretch.ended_at}
+    row = stretch.stored
+    if row is None:
+        new.append(AgentState(agent_id=agent, started_at=stretch.started_at, **values))
+        written.created += 1
+        return True
+    if row.state == stretch.state and row.ended_at == stretch.ended_at:
+        if stretch.index is not None:
+            written.unchanged += 1
+        return False
+    AgentState.objects.filter(pk=row.pk).update(**values)
+    if stretch.index is not None:
+        written.updated += 1
+    return True
