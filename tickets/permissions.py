@@ -50,7 +50,7 @@ def is_quality_manager(request: Request) -> bool:
     known = getattr(request, "_is_quality_manager", None)
     if known is None:
         known = request.user.groups.filter(name=QUALITY_MANAGERS_GROUP).exists()
-        request._is_quality_manager = known
+        setattr(request, "_is_quality_manager", known)  # noqa: B010 (not a Request field)
     return known
 
 
