@@ -19,9 +19,11 @@ from django.core.management import call_command
 from django.db import transaction
 
 from surveys.demo import demo_policies_ensure, demo_surveys_send
-from tickets.models import Contact
+from tickets.labels import labels_forget
+from tickets.models import Contact, ContactReason
 from tickets.permissions import QUALITY_MANAGERS_GROUP
 from tickets.sample_history import history_generate, months_after
+from tickets.sample_history.profile import REASON_LABELS
 
 from .demo_people import (
     RoleLogin,
@@ -61,7 +63,17 @@ def history_load_sample(
             snapshot=now,
         )
         call_command("import_history", folder, stdout=stdout)
+    reasons_name()
     return counts
+
+
+def reasons_name() -> None:
+    """Give the sample's reasons their French and English labels (the import files them under
+    their codes), so that no page shows `account_access`."""
+    for code, (french, english) in REASON_LABELS.items():
+        unnamed = ContactReason.objects.filter(code=code, label_fr=code, label_en=code)
+        unnamed.update(label_fr=french, label_en=english)
+    labels_forget()
 
 
 @transaction.atomic

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.utils import translation
 
 from surveys.models import Response
-from tickets.models import Contact, Ticket
+from tickets.labels import reason_label
+from tickets.models import Contact, ContactReason, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +45,16 @@ def test_running_demo_setup_again_changes_nothing():
     assert User.objects.get(username="admin").password == password
     assert "changepassword admin" in output
     assert "password: " not in output
+
+
+def test_the_demo_names_its_reasons_in_french_and_english():
+    _setup()
+
+    reasons = ContactReason.objects.filter(code__in=Contact.objects.values("reason"))
+    assert reasons.exists()
+    for reason in reasons:
+        assert reason.code not in (reason.label_fr, reason.label_en)
+    with translation.override("fr"):
+        assert reason_label("account_access") == "Accès au compte"
+    with translation.override("en"):
+        assert reason_label("account_access") == "Account access"

@@ -66,6 +66,22 @@ REASONS = {
     "other": (5, 0.75, 0.9, 0.0),
     "warranty": (4, 0.58, 1.15, -0.15),
 }
+# What the sample's reasons are called, in French and in English (the demo names them in the
+# reasons' catalogue, as a team would in the admin).
+REASON_LABELS = {
+    "delivery": ("Livraison", "Delivery"),
+    "billing": ("Facturation", "Billing"),
+    "technical": ("Problème technique", "Technical problem"),
+    "returns": ("Retour de produit", "Product return"),
+    "product_info": ("Information produit", "Product information"),
+    "payment": ("Paiement", "Payment"),
+    "account_access": ("Accès au compte", "Account access"),
+    "order_change": ("Modification de commande", "Order change"),
+    "complaint": ("Réclamation", "Complaint"),
+    "cancellation": ("Résiliation", "Cancellation"),
+    "other": ("Autre demande", "Other request"),
+    "warranty": ("Garantie", "Warranty"),
+}
 # Reasons that grow in some months (1 = January): Christmas deliveries, January returns...
 REASON_SEASON = {
     "delivery": {11: 1.4, 12: 1.6},
