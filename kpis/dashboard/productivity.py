@@ -81,13 +81,20 @@ def _occupancy_table(rows: list[dict[str, Any]], team_name: Callable[[str], str]
     )
 
 
+COST_ROWS = 12
+
+
+def _cost_type(r: dict[str, Any]) -> str:
+    kind = f"{reason_label(r['reason'])} · {channel_label(r['channel'])}"
+    return kind + (" · " + _("outbound") if r["direction"] == Direction.OUTBOUND else "")
+
+
 def _costs_table(rows: list[dict[str, Any]]) -> TableData:
+    """The most frequent types: all of them would be reasons x channels x directions."""
+    rows = sorted(rows, key=lambda r: -r["handled"])[:COST_ROWS]
     body = [
         [
-            text(
-                f"{reason_label(r['reason'])} · {channel_label(r['channel'])} · "
-                f"{Direction(r['direction']).label if r['direction'] in Direction.values else ''}"
-            ),
+            text(_cost_type(r)),
             number(r["cost_per_contact"], digits=2),
             number(r["aht_seconds"], digits=0, unit=" s"),
             count(r["handled"]),
@@ -98,11 +105,12 @@ def _costs_table(rows: list[dict[str, Any]]) -> TableData:
     return TableData(
         "table-costs",
         _("Cost per contact type"),
-        [_("Reason · channel · direction"), _("Cost per contact"), _("AHT"),
+        [_("Reason · channel"), _("Cost per contact"), _("AHT"),
          _("n (contacts handled)"), _("Not costed")],
         body,
-        _("Handle time x the team's cost per agent-hour, or the team's price per contact; "
-          "contacts of teams without a rate are not costed."),
+        _("The %(n)s most frequent types. Handle time x the team's cost per agent-hour, or the "
+          "team's price per contact; contacts of teams without a rate are not costed.")
+        % {"n": COST_ROWS},
     )  # fmt: skip
 
 
