@@ -112,10 +112,10 @@ def insert_invitations(count: int) -> None:
     started = time.perf_counter()
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        customers_columns = "external_id, email, phone, language, timezone"
+        customers_columns = "external_id, name, email, phone, language, timezone"
         with raw.copy(f"COPY tickets_customer ({customers_columns}) FROM STDIN") as copy:
             for n in range(count):
-                copy.write_row((f"bench_{n}", f"bench_{n}@example.com", "", "fr", ""))
+                copy.write_row((f"bench_{n}", "", f"bench_{n}@example.com", "", "fr", ""))
         raw.execute("SELECT id FROM tickets_customer ORDER BY id")
         customers = [row[0] for row in raw.fetchall()]
         columns = (

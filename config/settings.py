@@ -344,7 +344,10 @@ KPI_MIN_SAMPLE = env.int("KPI_MIN_SAMPLE", default=30)
 # Rows (periods x segments) one KPI request may ask for, on the API and the dashboard: two
 # centuries by day took 14 s and 17.5 MB.
 KPI_MAX_POINTS = env.int("KPI_MAX_POINTS", default=1000)
+# Defaults of each channel's targets, which the admin may set per channel (kpis.targets).
 KPI_ABANDONMENT_ALERT_PCT = env.float("KPI_ABANDONMENT_ALERT_PCT", default=5.0)
+# BVA's study puts FCR targets at 75-85 %: the low end alarms.
+KPI_FCR_TARGET_PCT = env.float("KPI_FCR_TARGET_PCT", default=75.0)
 # Seconds within which each channel should answer; `phone=20,chat=60` overrides some.
 KPI_ANSWER_TARGET_SECONDS = {
     "phone": 30, "click_to_call": 30, "chat": 120, "chatbot": 120, "twitter": 3600,

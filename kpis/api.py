@@ -20,6 +20,7 @@ from tickets.tokens import TokenScope
 
 from . import render
 from .compare import comparable, compare
+from .downloads import kpi_download
 from .registry import KPIS
 from .routers import kpi_reads
 from .scope import DIMENSIONS, Scope, ScopeError
@@ -84,7 +85,7 @@ class KpiApi(APIView):
             )  # fmt: skip
             table = kpi(scope)
             if params.get("export"):
-                return _download(name, table, params["export"])
+                return kpi_download(kpi, scope, table, params["export"])
             other = _compared_scope(scope, params)
             compared = compare(kpi, other, scope) if other and comparable(kpi) else None
         except ScopeError as exc:  # too many rows asked for
@@ -115,14 +116,3 @@ def _compared_scope(scope: Scope, params: dict[str, Any]) -> Scope | None:
     if params.get("compare_from"):
         other = other.with_(start=params["compare_from"], end=params["compare_to"])
     return other
-
-
-def _download(name: str, table: Any, kind: str) -> HttpResponse:
-    if kind == "xlsx":
-        body: str | bytes = render.as_xlsx({name: table})
-        content_type = render.XLSX_TYPE
-    else:
-        body, content_type = render.as_csv({name: table}), "text/csv; charset=utf-8"
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
-    return response

@@ -41,3 +41,12 @@ class KpisConfig(AppConfig):
             model_signals.pre_save.connect(saving, sender=model, dispatch_uid=uid)
             model_signals.post_save.connect(saved, sender=model, dispatch_uid=uid)
             model_signals.post_delete.connect(saved, sender=model, dispatch_uid=uid)
+
+        from .references import SectorReference, references_forget
+        from .targets import ChannelTarget, targets_forget
+
+        for signal in (model_signals.post_save, model_signals.post_delete):
+            signal.connect(targets_forget, sender=ChannelTarget, dispatch_uid="kpis_targets")
+            signal.connect(
+                references_forget, sender=SectorReference, dispatch_uid="kpis_references"
+            )

@@ -1,5 +1,7 @@
-"""KPI tables: only the per-day rollups (kpis.rollups); figures are computed from the history."""
+"""KPI tables: the per-day rollups (kpis.rollups) and what figures are held against: each
+channel's targets (kpis.targets). Figures themselves are computed from the history."""
 
+from .references import SectorReference
 from .rollups.models import (
     CauseDay,
     ContactDay,
@@ -9,7 +11,16 @@ from .rollups.models import (
     RollupState,
     TicketDay,
 )
+from .targets import ChannelTarget
 
 __all__ = [
-    "CauseDay", "ContactDay", "DirtyDay", "RatingDay", "ResponseDay", "RollupState", "TicketDay",
+    "CauseDay",
+    "ChannelTarget",
+    "ContactDay",
+    "DirtyDay",
+    "RatingDay",
+    "ResponseDay",
+    "RollupState",
+    "SectorReference",
+    "TicketDay",
 ]  # fmt: skip

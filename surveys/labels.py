@@ -1,7 +1,7 @@
 """Labels people read instead of codes, for the survey app's staff pages and emails.
 
-Contact reasons are free codes sent by the helpdesk: `reason_label` is the one place these
-pages turn one into words, so that a catalogue of reason labels can take over here alone.
+Contact reasons, channels and directions are named by tickets.labels (the reasons from the
+catalogue editable in the admin), re-exported here for these pages.
 Repeat-contact causes have two wordings: the customer's own ("My request was not taken into
 account", on the survey page) and the agent's ("The customer's request was not taken into
 account", on the agent page), each translated.
@@ -10,7 +10,7 @@ account", on the agent page), each translated.
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from tickets.models import Channel, Direction
+from tickets.labels import channel_label, direction_label, reason_label
 
 from .models import RepeatCauseCode
 
@@ -22,18 +22,6 @@ AGENT_CAUSE_WORDING: dict[str, StrOrPromise] = {
     RepeatCauseCode.UNCLEAR_ANSWER: _("Our answer was unclear"),
     RepeatCauseCode.OTHER: _("Another cause"),
 }
-
-
-def reason_label(code: str) -> str:
-    return code or ""
-
-
-def channel_label(code: str) -> str:
-    return str(Channel(code).label) if code in Channel.values else (code or "")
-
-
-def direction_label(code: str) -> str:
-    return str(Direction(code).label) if code in Direction.values else (code or "")
 
 
 def cause_choices_for_customer() -> list[tuple[str, str]]:
@@ -48,3 +36,9 @@ def cause_label(code: str, reporter: str) -> str:
     if reporter == "agent" and code in AGENT_CAUSE_WORDING:
         return str(AGENT_CAUSE_WORDING[code])
     return str(RepeatCauseCode(code).label) if code in RepeatCauseCode.values else code
+
+
+__all__ = [
+    "AGENT_CAUSE_WORDING", "cause_choices_for_agent", "cause_choices_for_customer", "cause_label",
+    "channel_label", "direction_label", "reason_label",
+]  # fmt: skip

@@ -100,10 +100,14 @@ def token_resolve(raw: str, purpose: str, *, also: str | None = None) -> Invitat
     # A real token is 32 characters; refuse silly input before touching the database.
     if not raw or len(raw) > 128:
         raise TokenInvalid(raw)
+    # What every page reads, in one query; each column joined costs CPU to compile and load,
+    # so not the contact (only the repeat-contact question names its reason).
+    related = ["invitation__questionnaire", "invitation__customer"]
+    if purpose == TokenPurpose.ANSWER:
+        # The answer already given, if any: the pages show it.
+        related.append("invitation__response")
     token = (
-        InvitationToken.objects.select_related(
-            "invitation__questionnaire", "invitation__customer", "invitation__contact"
-        )
+        InvitationToken.objects.select_related(*related)
         .filter(digest=token_digest(raw), purpose__in=[purpose, also or purpose])
         .first()
     )

@@ -4,7 +4,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .models import Agent, Contact, Customer, Team, Ticket
+from .models import Agent, Contact, ContactReason, Customer, Team, Ticket
 from .tokens import ApiToken, TokenScope, api_tokens_revoke
 
 
@@ -136,3 +136,17 @@ class ContactAdmin(admin.ModelAdmin):
     raw_id_fields = ["ticket", "customer", "agent", "team"]
     readonly_fields = ["previous_contact", "is_repeat", "followed_in_window"]
     show_full_result_count = False
+
+
+@admin.register(ContactReason)
+class ContactReasonAdmin(admin.ModelAdmin):
+    """Name the reasons the history brings: the code stays in the API, people read the label."""
+
+    list_display = ["code", "label_fr", "label_en", "active"]
+    list_editable = ["label_fr", "label_en", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "label_fr", "label_en"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is what the history carries: renaming it would orphan its contacts.
+        return ["code"] if obj is not None else []

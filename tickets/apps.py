@@ -23,3 +23,10 @@ class TicketsConfig(AppConfig):
                 signal.connect(
                     fingerprints_forget, sender=model, dispatch_uid=f"tickets_fingerprints_{model}"
                 )
+
+        from .labels import reason_saved
+        from .models import ContactReason
+
+        # The labels are cached: an edit in the admin forgets them.
+        for signal in (model_signals.post_save, model_signals.post_delete):
+            signal.connect(reason_saved, sender=ContactReason, dispatch_uid="tickets_reason_labels")

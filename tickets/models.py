@@ -41,6 +41,26 @@ class Priority(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+class ContactReason(models.Model):
+    """A contact reason's labels, by its code. Filled by every way history comes in (the code
+    stands as its label until someone names it in the admin); read through tickets.labels."""
+
+    code = models.CharField(_("code"), max_length=64, unique=True)
+    label_fr = models.CharField(_("French label"), max_length=200)
+    label_en = models.CharField(_("English label"), max_length=200)
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Offered in the filters of the staff pages.")
+    )
+
+    class Meta:
+        verbose_name = _("contact reason")
+        verbose_name_plural = _("contact reasons")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class Team(models.Model):
     external_id = models.CharField(_("external id"), max_length=64)
     name = models.CharField(_("name"), max_length=200, blank=True)

@@ -15,6 +15,7 @@ from . import signals
 from .bounds import records_check
 from .bulk import rows_update
 from .facts import facts_refresh
+from .labels import reasons_ensure
 from .models import Agent, Contact, Customer, Team, Ticket
 from .records import ContactRecord, CustomerRecord, TicketRecord
 
@@ -109,6 +110,7 @@ def tickets_upsert(records: Sequence[TicketRecord], source: str = "api") -> Upse
 def tickets_write(records: Sequence[TicketRecord]) -> Written:
     """Upsert tickets without refreshing facts or announcing: the caller does both."""
     records_check(records)
+    reasons_ensure(r.reason for r in records)
     customers = ids_ensure(Customer, (r.customer for r in records))
     rows = [
         Ticket(
@@ -195,6 +197,7 @@ def history_upsert(
 def contacts_write(records: Sequence[ContactRecord]) -> Written:
     """Upsert contacts without refreshing facts or announcing: the caller does both."""
     records_check(records)
+    reasons_ensure(r.reason for r in records)
     customers = ids_ensure(Customer, (r.customer for r in records))
     teams = ids_ensure(Team, (r.team for r in records if r.team))
     agents = _agents_ensure(records, teams)

@@ -16,9 +16,13 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils.translation import get_language
 
+from tickets.labels import labels_stamp
+
+from ..references import references_stamp
 from ..rollups.models import DirtyDay, RollupState
 from ..routers import kpi_reads
 from ..scope import Scope
+from ..targets import targets_stamp
 
 
 @kpi_reads()
@@ -37,6 +41,8 @@ def panels_cache(scope: Scope) -> tuple[str, int]:
     """(key, seconds) to cache the panels of this scope in the page's language under."""
     version = data_version()
     filters = ",".join(f"{k}={v}" for k, v in sorted(scope.filters.items()))
-    raw = f"{scope.start}/{scope.end}/{filters}/{get_language()}/{version}"
+    # The panels show the targets, sector references and reasons' labels in force too.
+    shown = f"{targets_stamp()}/{references_stamp()}/{labels_stamp()}"
+    raw = f"{scope.start}/{scope.end}/{filters}/{get_language()}/{version}/{shown}"
     seconds = settings.OVERVIEW_CACHE_SECONDS if version is not None else 0
     return hashlib.sha256(raw.encode()).hexdigest(), seconds

@@ -10,17 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from surveys.models import RepeatCauseCode
-from tickets.models import Channel
+from tickets.labels import channel_label, reason_label
 
-from ..drilldown.columns import reason_label
 from ..queries.backlog import AGE_BUCKETS
 from ..queries.base import Table, low_sample
+from ..queries.workload import abandonment_threshold
+from ..references import Measure, Reference, reference, sector_references
 from ..scope import Scope
+from ..targets import channel_targets
 from .charts import Chart, Series, TableData, count, interval, month_label, number, text
 from .links import drill, drill_month
 
@@ -33,10 +34,34 @@ class Panel:
     charts: list[Chart] = field(default_factory=list)
     tables: list[TableData] = field(default_factory=list)
     empty: bool = False
+    references: list[str] = field(default_factory=list)  # sector figures, with their source
 
 
-def channel_label(code: str) -> str:
-    return str(Channel(code).label) if code in Channel.values else code
+def _sector(what: str, ref: Reference | None, unit: str = "", digits: int = 0) -> list[str]:
+    """ "Sector: <what> <figure> (source, year)", or nothing when no reference is held."""
+    if ref is None:
+        return []
+    return [
+        _("Sector: %(what)s %(figure)s (%(source)s)")
+        % {"what": what, "figure": ref.shown(unit, digits), "source": ref.cited}
+    ]
+
+
+def _reference_lines(ref: Reference | None, label: str, unit: str = "") -> list[dict[str, Any]]:
+    """A sector figure (each end of a range) as a reference line of a chart; its source is in
+    the panel's references, under its title."""
+    if ref is None:
+        return []
+    ends = [ref.value] if ref.value_high is None else [ref.value, ref.value_high]
+    return [
+        {
+            "value": v,
+            "label": _("%(label)s: %(value)s")
+            % {"label": label, "value": number_format(v, 0 if float(v).is_integer() else 2) + unit},
+            "reference": True,
+        }
+        for v in ends
+    ]
 
 
 def _months(table: Table) -> list[dict[str, Any]]:
@@ -131,10 +156,12 @@ def resolution_panel(scope: Scope, fcr: Table, declared: Table) -> Panel:
         [drill_month(scope, "answers", r["month"], resolved="yes") for r in measured],
         dashed=True,
     )
+    sector = reference(Measure.FCR)
     chart = Chart(
         # xgettext:no-python-format
         "chart-fcr", _("First contact resolution"), "line", "%", _("% of solved tickets"),
         labels, [fcr_series, declared_series], 0, 100,
+        lines=_reference_lines(sector, _("Sector FCR target"), " %"),
     )  # fmt: skip
     rows = []
     for r, d in zip(measured, declared_rows, strict=True):
@@ -170,6 +197,7 @@ def resolution_panel(scope: Scope, fcr: Table, declared: Table) -> Panel:
         [chart],
         [table],
         empty,
+        _sector(_("FCR target"), sector, " %"),
     )
 
 
@@ -193,6 +221,9 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
     codes = [r["reason_code"] for r in cause_rows]
     cause_labels = [str(RepeatCauseCode(c).label) if c in RepeatCauseCode.values else c
                     for c in codes]  # fmt: skip
+    found = {c: reference(Measure.REPEAT_CAUSE, c) for c in codes}
+    sector = {c: r.value for c, r in found.items() if r is not None}
+    cited = next((r.cited for r in found.values() if r is not None), "")
     series = []
     for who, label in (("customer", _("As customers say")), ("agent", _("As agents see it"))):
         series.append(
@@ -204,6 +235,14 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
                 kind="bar",
             )
         )
+    if cited:
+        series.append(
+            Series(
+                _("Sector (%(source)s)") % {"source": cited},
+                [sector.get(c) for c in codes],
+                kind="bar",
+            )
+        )
     cause_chart = Chart(
         # xgettext:no-python-format
         "chart-causes", _("Repeat-contact causes"), "bar", "%", _("% of the causes given"),
@@ -212,7 +251,14 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
     cause_table = TableData(
         "table-causes",
         _("Repeat-contact causes"),
-        [_("Cause"), _("Customers"), "%", _("Agents"), "%"],
+        [
+            _("Cause"),
+            _("Customers"),
+            "%",
+            _("Agents"),
+            "%",
+            _("Sector (%(source)s)") % {"source": cited} if cited else _("Sector"),
+        ],
         [
             [
                 text(label),
@@ -228,6 +274,7 @@ def repeat_panel(scope: Scope, monthly: Table, causes: Table, by_reason: Table) 
                     unit="%",
                     flag=low_sample(totals["agent"]),
                 ),
+                number(sector.get(c), digits=0, unit="%"),
             ]
             for label, c, r in zip(cause_labels, codes, cause_rows, strict=True)
         ],
@@ -417,7 +464,9 @@ def drivers_panel(scope: Scope, drivers: dict[str, Table]) -> Panel:
 def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, speed: Table) -> Panel:
     aht_rows, exchange_rows, phone_rows = _months(aht), _months(exchanges), _months(phone)
     labels = [month_label(r["month"]) for r in phone_rows]
-    alarm = settings.KPI_ABANDONMENT_ALERT_PCT
+    alarm = abandonment_threshold()
+    handled = reference(Measure.CALLS_HANDLED, "phone")
+    norms = _answer_norms()
     phone_chart = Chart(
         # xgettext:no-python-format
         "chart-phone", _("Phone answer and abandonment"), "line", "%", _("% of calls offered"),
@@ -435,7 +484,8 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
         ],
         0, 100,
         lines=[{"value": alarm,
-                "label": _("Abandonment alarm: %(pct)s %%") % {"pct": number_format(alarm)}}],
+                "label": _("Abandonment alarm: %(pct)s %%") % {"pct": number_format(alarm)}},
+               *_reference_lines(handled, _("Sector: calls handled"), " %")],
     )  # fmt: skip
     speed_rows = speed.records()
     speed_chart = Chart(
@@ -475,7 +525,7 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
         _("Speed of answer by channel"),
         [_("Channel"), _("Contacts answered"), _("Average speed of answer"), _("Target"),
          # xgettext:no-python-format
-         _("Within target"), _("95 % interval")],
+         _("Within target"), _("95 % interval"), _("Sector norm")],
         [
             [
                 text(channel_label(r["channel"]), drill(scope, "contacts", channel=r["channel"],
@@ -487,6 +537,7 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
                 number(r["within_target_pct"], unit="%", flag=r["low_sample"],
                        link=drill(scope, "contacts", channel=r["channel"], target="missed")),
                 interval(r["within_ci_low"], r["within_ci_high"]),
+                text(_sector_time(r["channel"])),
             ]
             for r in speed_rows
         ],
@@ -499,7 +550,24 @@ def handling_panel(scope: Scope, aht: Table, exchanges: Table, phone: Table, spe
         [phone_chart, speed_chart],
         [monthly, speed_table],
         empty and not any(a["handled"] for a in aht_rows),
-    )
+        [
+            *_sector(_("exchanges per resolved request"), reference(Measure.EXCHANGES), "", 2),
+            *_sector(_("phone calls handled"), handled, " %"),
+            *(
+                [_("Sector: answer-time norms by channel in the table below (%(source)s)")
+                 % {"source": norms[0].cited}] if norms else []
+            ),
+        ],
+    )  # fmt: skip
+
+
+def _answer_norms() -> list[Reference]:
+    return [r for (m, _s), r in sorted(sector_references().items()) if m == Measure.ANSWER_TIME]
+
+
+def _sector_time(channel: str) -> str:
+    ref = reference(Measure.ANSWER_TIME, channel)
+    return _duration(ref.value) if ref is not None else ""
 
 
 def _late(row: dict[str, Any]) -> bool:
@@ -518,7 +586,8 @@ def _duration(seconds: float | None) -> str:
         return _("%(n)s s") % {"n": round(seconds)}
     if seconds < 7200:
         return _("%(n)s min") % {"n": round(seconds / 60)}
-    return _("%(n)s h") % {"n": number_format(round(seconds / 3600, 1))}
+    hours = round(seconds / 3600, 1)
+    return _("%(n)s h") % {"n": number_format(int(hours) if hours.is_integer() else hours)}
 
 
 def backlog_panel(scope: Scope, backlog: Table) -> Panel:
@@ -647,16 +716,20 @@ def flow_panel(scope: Scope, incoming: Table) -> Panel:
     )
 
 
-def alarms(scope: Scope, phone: Table, speed: Table) -> list[tuple[str, str]]:
-    """(message, link) for each figure beyond its target in the period."""
+def alarms(scope: Scope, phone: Table, speed: Table, fcr: Table) -> list[tuple[str, str]]:
+    """(message, link) for each figure beyond its channel's target in the period (kpis.targets):
+    abandonment above its threshold, a channel's speed of answer beyond its target, a channel's
+    FCR under its target (on a sample large enough to say so)."""
     out = []
+    threshold = abandonment_threshold()
     for r in _months(phone):
         if r["abandonment_alert"]:
             out.append(
                 (
-                    _("%(month)s: %(pct).1f %% of phone calls abandoned (alarm above %(max)s %%)")
-                    % {"month": month_label(r["month"]), "pct": r["abandonment_rate_pct"],
-                       "max": number_format(settings.KPI_ABANDONMENT_ALERT_PCT)},
+                    _("%(month)s: %(pct)s %% of phone calls abandoned (alarm above %(max)s %%)")
+                    % {"month": month_label(r["month"]),
+                       "pct": number_format(r["abandonment_rate_pct"], 1),
+                       "max": number_format(threshold)},
                     drill_month(scope, "contacts", r["month"], abandoned="1"),
                 )
             )  # fmt: skip
@@ -669,6 +742,22 @@ def alarms(scope: Scope, phone: Table, speed: Table) -> list[tuple[str, str]]:
                        "speed": _duration(r["avg_speed_of_answer_seconds"]),
                        "target": _duration(r["target_seconds"])},
                     drill(scope, "contacts", channel=r["channel"], target="missed"),
+                )
+            )  # fmt: skip
+    targets = channel_targets()
+    for r in fcr.records():
+        target = targets.get(r["channel"])
+        if r["fcr_pct"] is None or r["fcr_low_sample"] or target is None:
+            continue
+        if r["fcr_pct"] < target.fcr_pct:
+            out.append(
+                (
+                    _("%(channel)s: %(pct)s %% of requests solved at the first contact, target "
+                      "%(target)s %%")
+                    % {"channel": channel_label(r["channel"]),
+                       "pct": number_format(r["fcr_pct"], 1),
+                       "target": number_format(target.fcr_pct)},
+                    drill(scope, "tickets", channel=r["channel"], fcr="0"),
                 )
             )  # fmt: skip
     return out

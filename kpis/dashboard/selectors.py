@@ -111,6 +111,7 @@ def overview_panels(
         "repeat": Ask(KPIS["satisfaction_by_repeat"], scope),
         "answer_target": Ask(KPIS["satisfaction_by_answer_target"], scope),
         "speed": Ask(KPIS["speed_of_answer"], scope),
+        "fcr_channel": Ask(KPIS["fcr"], scope.with_(by=("channel",))),
         "backlog": Ask(KPIS["backlog"], monthly),
         "incoming": Ask(KPIS["incoming"], monthly.with_(by=("channel",))),
         "occupancy": Ask(KPIS["occupancy"], scope.with_(by=("team",))),
@@ -119,7 +120,7 @@ def overview_panels(
     t = dict(zip(asked, tables(list(asked.values())), strict=True))
     phone = trends["phone_answer"]
     names = _names()
-    return panels.alarms(scope, phone, t["speed"]), [
+    return panels.alarms(scope, phone, t["speed"], t["fcr_channel"]), [
         panels.satisfaction_panel(scope, trends["satisfaction"]),
         panels.resolution_panel(scope, trends["fcr"], t["declared"]),
         panels.repeat_panel(scope, trends["repeat"], t["causes"], t["by_reason"]),

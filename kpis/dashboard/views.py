@@ -13,11 +13,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tickets.facts_state import facts_stale
+from tickets.labels import reason_choices
 from tickets.models import Agent, Team
 from tickets.permissions import is_quality_manager
 
+from ..describe import segment_described
 from ..drilldown.params import SegmentForm, errors_of
 from ..periods import default_period
+from ..registry import KPIS
 from ..scope import Scope
 from .cache import panels_cache
 from .selectors import Overview, headline_figures, overview_panels, previous_scope
@@ -52,6 +55,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "facts_stale": facts_stale(),
             "form": form,
             "filters": filters,
+            "described": segment_described(filters),
+            "reasons": reason_choices(filters.get("reason", "")),
             "alarms": lambda: computed()[0],
             "panels": lambda: computed()[1],
             "charts": lambda: [c.as_json() for panel in computed()[1] for c in panel.charts],
@@ -69,6 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "agents": Agent.objects.all(),
             "comments_url": _segment_url("comments", start, end, filters),
             "exports": _exports(start, end, filters),
+            "kpi_exports": _kpi_exports(start, end, filters),
         },
         status=400 if errors else 200,
     )
@@ -96,4 +102,19 @@ def _exports(start, end, filters: dict[str, str]) -> list[tuple[str, str, str]]:
                 _segment_url(name, start, end, filters, export="xlsx"),
             )
         )
+    return out
+
+
+def _kpi_exports(start, end, filters: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(label, CSV URL, XLSX URL) of every KPI by month, with the page's period and filters:
+    the figures of the page as tables (the KPI API, which keeps codes in its JSON)."""
+    out = []
+    for name, kpi in KPIS.items():
+        urls = []
+        for kind in ("csv", "xlsx"):
+            query = QueryDict(mutable=True)
+            query["from"], query["to"] = start.isoformat(), end.isoformat()
+            query.update({**filters, "granularity": "month", "export": kind})
+            urls.append(reverse("api-kpi", args=[name]) + "?" + query.urlencode())
+        out.append((str(kpi.label), urls[0], urls[1]))
     return out

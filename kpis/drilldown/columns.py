@@ -14,7 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from surveys.models import RepeatCauseCode, Reporter, Resolution, SurveyKind
-from tickets.models import Channel
+from tickets.labels import channel_label, reason_label
 
 
 @dataclass(frozen=True)
@@ -23,14 +23,6 @@ class Column:
     label: Promise | str
     value: Callable[[Any], Any]
     kind: str = "text"  # text, number, datetime, bool, long (a comment: wraps on the page)
-
-
-def reason_label(code: str) -> str:
-    return code
-
-
-def _channel(code: str | None) -> str:
-    return str(Channel(code).label) if code in Channel.values else (code or "")
 
 
 def _who(obj: Any) -> str:
@@ -86,7 +78,7 @@ CONTACT_COLUMNS = [
     Column("started", _("Started"), lambda c: c.started_at, "datetime"),
     Column("contact", _("Contact"), lambda c: c.external_id),
     Column("customer", _("Customer"), lambda c: c.customer.external_id),
-    Column("channel", _("Channel"), lambda c: _channel(c.channel)),
+    Column("channel", _("Channel"), lambda c: channel_label(c.channel)),
     Column("reason", _("Contact reason"), lambda c: reason_label(c.reason)),
     Column("agent", _("Agent"), lambda c: _who(c.agent)),
     Column("team", _("Team"), lambda c: _who(c.team)),
@@ -113,7 +105,9 @@ TICKET_COLUMNS = [
     Column("reason", _("Contact reason"), lambda t: reason_label(t.reason)),
     Column("created", _("Created"), lambda t: t.created_at, "datetime"),
     Column("solved", _("Solved"), lambda t: t.solved_at, "datetime"),
-    Column("channel", _("Channel"), lambda t: _channel(_first(t).channel) if _first(t) else ""),
+    Column(
+        "channel", _("Channel"), lambda t: channel_label(_first(t).channel) if _first(t) else ""
+    ),
     Column("agent", _("Agent"), lambda t: _who(_first(t).agent) if _first(t) else ""),
     Column("team", _("Team"), lambda t: _who(_first(t).team) if _first(t) else ""),
     Column("inbound", _("Inbound contacts"), lambda t: t.inbound_count, "number"),
@@ -139,7 +133,7 @@ ANSWER_COLUMNS = [
     Column("kind", _("Survey"), lambda a: str(SurveyKind(a.kind).label)),
     Column("score", _("Score"), lambda a: a.score, "number"),
     Column("customer", _("Customer"), lambda a: _contact(a, lambda c: c.customer.external_id)),
-    Column("channel", _("Channel"), lambda a: _contact(a, lambda c: _channel(c.channel))),
+    Column("channel", _("Channel"), lambda a: _contact(a, lambda c: channel_label(c.channel))),
     Column("reason", _("Contact reason"), lambda a: _contact(a, lambda c: reason_label(c.reason))),
     Column("agent", _("Agent"), lambda a: _contact(a, lambda c: _who(c.agent))),
     Column("team", _("Team"), lambda a: _contact(a, lambda c: _who(c.team))),

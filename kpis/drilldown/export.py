@@ -19,6 +19,8 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from tickets.labels import labels_held
+
 from ..scope import zone
 from .columns import Column
 
@@ -89,10 +91,11 @@ def download(
     kind: str, name: str, title: list[str], columns: Sequence[Column], rows: Iterable[Any]
 ) -> HttpResponse:
     filename = slugify(" ".join(title[:3]))[:120] or name
-    if kind == "xlsx":
-        response = HttpResponse(xlsx_body(title, columns, rows), content_type=XLSX_TYPE)
-    else:
-        body = csv_body(title, columns, rows)
-        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    with labels_held():
+        if kind == "xlsx":
+            response = HttpResponse(xlsx_body(title, columns, rows), content_type=XLSX_TYPE)
+        else:
+            body = csv_body(title, columns, rows)
+            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.{kind}"'
     return response

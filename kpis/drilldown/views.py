@@ -17,9 +17,11 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tickets.labels import reason_choices
 from tickets.models import Team
 from tickets.permissions import is_quality_manager
 
+from ..describe import FILTER_LABELS, filter_described
 from ..periods import default_period
 from . import columns, export, lists, params
 
@@ -73,6 +75,9 @@ def _described(form: params.SegmentForm) -> list[str]:
         value = form.cleaned_data.get(name)
         if name in ("start", "end", "page", "sort") or value in (None, ""):
             continue
+        if name in FILTER_LABELS:
+            out.append(filter_described(name, str(value)))
+            continue
         shown = dict(getattr(field, "choices", ())).get(value, value) or value
         out.append(_("%(filter)s: %(value)s") % {"filter": field.label or name, "value": shown})
     return out
@@ -125,6 +130,7 @@ def list_page(request: HttpRequest, kind: ListKind) -> HttpResponse:
         "export_csv": _with(query, export="csv", page=None),
         "export_xlsx": _with(query, export="xlsx", page=None),
         "teams": Team.objects.values_list("external_id", flat=True),
+        "reasons": reason_choices(data.get("reason") or ""),
         "hidden": [(k, v) for k, v in query.items() if k not in SHOWN and v],
         "overview_query": _overview_query(query),
     }

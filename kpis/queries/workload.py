@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +16,7 @@ from ..registry import kpi_register
 from ..scope import Scope
 from ..sources import CONTACTS
 from ..stats import proportion_change
+from ..targets import channel_targets
 from .base import Groups, pct, ratio
 from .repeat import INBOUND
 
@@ -71,7 +71,7 @@ def _abandoned(c: dict[str, int]) -> int:
 
 def _abandonment_alert(c: dict[str, int]) -> bool:
     rate = pct(_abandoned(c), c["offered"])
-    return rate is not None and rate > settings.KPI_ABANDONMENT_ALERT_PCT
+    return rate is not None and rate > abandonment_threshold()
 
 
 phone_answer = kpi_register(
@@ -124,8 +124,14 @@ phone_answer = kpi_register(
 
 
 def answer_targets() -> dict[str, int]:
-    """Seconds within which each channel should answer (settings, defaults in DESIGN.md)."""
-    return dict(settings.KPI_ANSWER_TARGET_SECONDS)
+    """Seconds within which each channel should answer (kpis.targets: the admin's, else the
+    settings', defaults in DESIGN.md)."""
+    return {c: t.answer_seconds for c, t in channel_targets().items() if t.answer_seconds}
+
+
+def abandonment_threshold() -> float:
+    """The phone's abandonment threshold (%): abandoned calls are phone calls."""
+    return channel_targets()[Channel.PHONE].abandonment_alert_pct
 
 
 def _speed_aggregates() -> dict[str, Any]:

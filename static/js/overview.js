@@ -77,9 +77,10 @@
       out.push(main);
     });
     (chart.lines || []).forEach(function (line) {
+      // Alarms in red, dotted; sector references in grey, long dashes (named in the legend too).
       out.push({ type: "line", label: line.label, data: chart.labels.map(function () { return line.value; }),
-        borderColor: "#b42318", borderDash: [2, 3], borderWidth: 2, pointRadius: 0, pointHoverRadius: 0,
-        fill: false, order: -1 });
+        borderColor: line.reference ? "#475467" : "#b42318", borderDash: line.reference ? [8, 4] : [2, 3],
+        borderWidth: 2, pointRadius: 0, pointHoverRadius: 0, fill: false, order: -1 });
     });
     return out;
   }

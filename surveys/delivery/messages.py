@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from surveys.models import SCALES, Invitation, QuestionKind
+from tickets.labels import reason_label
 
 from .chat import ChatMessage
 from .sms import SmsMessage
@@ -105,7 +106,7 @@ def _question(invitation: Invitation) -> str:
     language = translation.get_language() or settings.LANGUAGE_CODE
     text = invitation.questionnaire.question(language)
     if invitation.questionnaire.kind == QuestionKind.REPEAT:
-        reason = invitation.contact.reason if invitation.contact_id else ""
+        reason = reason_label(invitation.contact.reason) if invitation.contact_id else ""
         text = text.replace("{reason}", reason)
     return text
 

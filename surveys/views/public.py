@@ -19,12 +19,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from guard import limits
+from tickets.labels import reason_label
 
 from ..models import Invitation, QuestionKind, RepeatCause, RepeatCauseCode, Resolution
 from ..models import Response as SurveyResponse
 from ..services import (
     AnswerError,
     customer_opt_out,
+    invitation_response,
     repeat_cause_record,
     response_details_record,
     response_record,
@@ -169,11 +171,13 @@ def _url(name: str, token: str, language: str) -> str:
 def _question(invitation: Invitation, language: str) -> str:
     text = invitation.questionnaire.question(language)
     if invitation.questionnaire.kind == QuestionKind.REPEAT:
-        reason = ""
+        code = ""
         if invitation.contact_id:
-            reason = invitation.contact.reason
+            code = invitation.contact.reason
         elif invitation.ticket_id:
-            reason = invitation.ticket.reason
+            code = invitation.ticket.reason
+        with translation.override(language):
+            reason = reason_label(code)
         # Not str.format: a question typed in the admin may hold other braces.
         text = text.replace("{reason}", reason)
     return text
@@ -183,9 +187,11 @@ def _scale(invitation: Invitation, selected: int | None) -> dict:
     low, high = invitation.questionnaire.scale
     words = SCALE_WORDS.get(invitation.questionnaire.kind, {})
     rows = all(n in words for n in range(low, high + 1))
+    # Numbers as text: the template would localise each int through number_format, 30-odd
+    # times a page, for digits that read the same in every language.
     return {
-        "low": low,
-        "high": high,
+        "low": str(low),
+        "high": str(high),
         "low_words": words.get(low, ""),
         "high_words": words.get(high, ""),
         # Every step has words (CSAT): one labelled row each. Otherwise a grid of numbers with
@@ -195,7 +201,7 @@ def _scale(invitation: Invitation, selected: int | None) -> dict:
         # Eleven buttons do not fit one row on a phone: two rows there, one on wider screens.
         "wide": high - low >= 10,
         "choices": [
-            {"value": n, "words": words.get(n, ""), "checked": n == selected}
+            {"value": str(n), "words": words.get(n, ""), "checked": n == selected}
             for n in range(low, high + 1)
         ],
     }
@@ -258,7 +264,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _current_score(invitation: Invitation) -> int | None:
-    response = SurveyResponse.objects.filter(invitation=invitation).only("score").first()
+    response: SurveyResponse | None = invitation_response(invitation)  # read by token_resolve
     return response.score if response else None
 
 
@@ -304,7 +310,7 @@ def _answer_repeat(
 def details(request: HttpRequest, token: str) -> HttpResponse:
     """The optional follow-ups: resolved or not, reasons for a low score, an open "why?"."""
     invitation, language = _open(request, token, TokenPurpose.ANSWER)
-    response = SurveyResponse.objects.filter(invitation=invitation).first()
+    response = invitation_response(invitation)
     if response is None:
         return redirect(_url("surveys:answer", token, language))
     questionnaire = invitation.questionnaire

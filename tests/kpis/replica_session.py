@@ -32,7 +32,14 @@ from tickets.services import contacts_upsert  # noqa: E402
 
 START, END = date(2025, 1, 1), date(2025, 2, 28)
 KPI_URL = f"/api/v1/kpis/repeat/?from={START}&to={END}&granularity=month"
-HISTORY_TABLES = ("tickets_contact", "tickets_ticket", "kpis_", "surveys_response")
+HISTORY_TABLES = ('"tickets_contact"', "tickets_ticket", "kpis_", "surveys_response")
+# What managers set (targets, sector references, reasons' labels) is read on the primary, then
+# cached: a replica's lag must not keep an edit out of the cache for an hour.
+SETTINGS_TABLES = ("kpis_channeltarget", "kpis_sectorreference", "tickets_contactreason")
+
+
+def is_history(sql: str) -> bool:
+    return any(t in sql for t in HISTORY_TABLES) and not any(t in sql for t in SETTINGS_TABLES)
 
 
 def one(alias: str, sql: str) -> object:
@@ -89,13 +96,9 @@ def main(history: Path) -> dict:
         assert dashboard.status_code == 200, dashboard.content[:3000]
         build_report(START, END)
     seen["dashboard_status"] = dashboard.status_code
-    seen["replica_history_reads"] = sum(
-        any(t in q["sql"] for t in HISTORY_TABLES) for q in replica.captured_queries
-    )
+    seen["replica_history_reads"] = sum(is_history(q["sql"]) for q in replica.captured_queries)
     seen["primary_history_reads"] = [
-        q["sql"][:120]
-        for q in primary.captured_queries
-        if any(t in q["sql"] for t in HISTORY_TABLES)
+        q["sql"][:120] for q in primary.captured_queries if is_history(q["sql"])
     ]
 
     # Replay paused: a write lands on the primary only, and the pages still read the replica.

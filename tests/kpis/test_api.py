@@ -128,28 +128,37 @@ def test_an_unknown_kpi_is_a_404(quality_manager):
     assert quality_manager.get(URL.format("happiness"), PERIOD).status_code == 404
 
 
-def test_a_breakdown_exports_as_csv(quality_manager, history):
-    response = quality_manager.get(
-        URL.format("satisfaction"), {**PERIOD, "by": "channel", "export": "csv"}
-    )
+def test_a_breakdown_exports_as_csv_with_labels_in_the_pages_language(quality_manager, history):
+    params = {**PERIOD, "by": "channel", "export": "csv"}
+
+    response = quality_manager.get(URL.format("satisfaction"), params, HTTP_ACCEPT_LANGUAGE="fr")
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert 'filename="satisfaction.csv"' in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [(r["channel"], r["csat_pct"]) for r in rows] == [("email", "100.0"), ("phone", "50.0")]
+    assert 'filename="satisfaction-2024-03-01-2024-03-31.csv"' in response["Content-Disposition"]
+    assert response.content.startswith("\ufeff".encode())
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[:3] == ["Satisfaction", "Du 1 mars 2024 au 31 mars 2024", "Par canal"]
+    rows = list(csv.DictReader(io.StringIO("\n".join(lines[3:])), delimiter=";"))
+    assert [(r["Canal"], r["CSAT (satisfaits, %)"]) for r in rows] == [
+        ("E-mail", "100,0"),
+        ("Téléphone", "50,0"),
+    ]
 
 
-def test_a_breakdown_exports_as_xlsx(quality_manager, history):
+def test_a_breakdown_exports_as_xlsx_with_typed_cells(quality_manager, history):
     params = {**PERIOD, "by": "agent", "export": "xlsx"}
 
-    response = quality_manager.get(URL.format("repeat"), params)
+    response = quality_manager.get(URL.format("repeat"), params, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.values)
-    assert values[0][:3] == ("agent_id", "inbound_contacts", "followed_7d")
-    assert [row[0] for row in values[1:]] == [1, 2, 3]
+    header = values.index(next(v for v in values if v[0] == "Agent"))
+    assert values[header][:3] == ("Agent", "Inbound contacts", "Followed by a repeat contact")
+    assert [row[0] for row in values[header + 1 :]] == ["1", "2", "3"]
+    counts = sheet.cell(row=header + 2, column=2)
+    assert (counts.data_type, counts.value, counts.number_format) == ("n", 1, "0")
 
 
 def test_outsiders_cannot_export(outsider, history):

@@ -160,7 +160,7 @@ def test_a_quality_manager_works_through_the_overview(live_server, browser_page,
     )
     agent = page.locator("#f-agent option").nth(1).get_attribute("value")
     page.locator("#f-agent").select_option(agent)
-    page.locator("#f-reason").fill("delivery")
+    page.locator("#f-reason").select_option("delivery")  # the catalogue's, by its label
     submit_filters(page)
     assert query_of(page)["agent"] == agent and query_of(page)["reason"] == "delivery"
     start = page.locator("#f-from").input_value()
@@ -168,7 +168,7 @@ def test_a_quality_manager_works_through_the_overview(live_server, browser_page,
     page.locator("#f-channel").select_option("")
     page.locator("#f-team").select_option("")
     page.locator("#f-agent").select_option("")
-    page.locator("#f-reason").fill("")
+    page.locator("#f-reason").select_option("")
     submit_filters(page)
     assert query_of(page)["from"] == start[:8] + "15"
     page.goto(base + "/dashboard/")

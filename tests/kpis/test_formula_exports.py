@@ -33,13 +33,24 @@ def hostile_history(db):
         )
 
 
+HEADERS = {"reason": "Contact reason", "team": "Team", "agent": "Agent"}
+
+
+def _after_header(rows: list, by: str) -> list:
+    """The rows under the header (the title lines come first)."""
+    first = [getattr(row[0], "value", row[0]) if row else None for row in rows]
+    return rows[first.index(HEADERS[by]) + 1 :]
+
+
 @pytest.mark.parametrize("by", ["reason", "team", "agent"])
 def test_kpi_csv_export_writes_formula_like_ids_as_text(quality_manager, hostile_history, by):
-    response = quality_manager.get(URL, {**PERIOD, "by": by, "export": "csv"})
+    params = {**PERIOD, "by": by, "export": "csv"}
+    response = quality_manager.get(URL, params, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
-    cells = {row[0] for row in rows[1:]}
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    cells = {row[0] for row in _after_header(rows, by)}
     assert len(cells) == len(HOSTILE), rows
     assert all(cell.startswith("'") for cell in cells), cells
     assert {cell[1:] for cell in cells} <= {*HOSTILE, *(f"{t}{i}" for i, t in enumerate(HOSTILE))}
@@ -47,11 +58,12 @@ def test_kpi_csv_export_writes_formula_like_ids_as_text(quality_manager, hostile
 
 @pytest.mark.parametrize("by", ["reason", "team", "agent"])
 def test_kpi_xlsx_export_writes_formula_like_ids_as_text(quality_manager, hostile_history, by):
-    response = quality_manager.get(URL, {**PERIOD, "by": by, "export": "xlsx"})
+    params = {**PERIOD, "by": by, "export": "xlsx"}
+    response = quality_manager.get(URL, params, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
-    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    cells = [row[0] for row in _after_header(list(sheet.iter_rows()), by)]
     assert len(cells) == len(HOSTILE)
     assert all(cell.data_type == "s" for cell in cells)  # "f" would be a live formula
     assert all(cell.quotePrefix for cell in cells)

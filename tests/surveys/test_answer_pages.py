@@ -7,10 +7,12 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from surveys.models import (
+    FollowUp,
     Invitation,
     InvitationStatus,
     RepeatCause,
@@ -328,6 +330,42 @@ def test_the_chosen_language_is_kept_after_posting(client):
     response = client.post(url, {"score": 2, "lang": "fr"})
 
     assert response["Location"].endswith("?lang=fr")
+
+
+# --- What an answer costs (bench/answers.py) -------------------------------------------------
+
+
+def test_the_answer_page_reads_everything_it_shows_in_one_query(
+    client, invitation, django_assert_num_queries
+):
+    url = answer_url(invitation)
+    client.post(url, {"score": "7"})
+
+    with django_assert_num_queries(1):
+        page = client.get(url).content.decode()
+
+    assert 'value="7" checked' in page
+    assert "Vous pouvez la modifier" in page  # the answer recorded, and how to change it
+
+
+def test_a_changed_answer_reads_the_previous_one_with_its_lock(client, invitation):
+    url = answer_url(invitation)
+    client.post(url, {"score": "2"})
+
+    with CaptureQueriesContext(connection) as captured:
+        client.post(url, {"score": "3"})
+
+    assert not [q for q in captured if 'FROM "surveys_response"' in q["sql"]]
+    assert Response.objects.get().score == 3
+
+
+def test_a_detractors_first_answer_opens_its_follow_up_without_looking_for_one(client, invitation):
+    with CaptureQueriesContext(connection) as captured:
+        client.post(answer_url(invitation), {"score": "1"})
+
+    assert not [q for q in captured if 'FROM "surveys_followup"' in q["sql"]]
+    follow_up = FollowUp.objects.get()
+    assert (follow_up.response, follow_up.kind) == (Response.objects.get(), "detractor")
 
 
 # --- The repeat-contact question ------------------------------------------------------------

@@ -29,6 +29,7 @@ from typing import Any
 from django.db import connection
 
 from ..facts import CONTACT_ORDER, facts_refresh_scoped, window_sql
+from ..labels import labels_forget
 from ..models import Agent, Customer, Team
 from .blocks import Block, BlockReader
 from .csv_rows import Format, Limits, Row, RowError, raw_text
@@ -93,6 +94,7 @@ class PostgresImport(ImportRun):
         self.loader.entities_ensure(Team, "SELECT team AS external_id FROM import_contacts")
         self.loader.entities_ensure(Agent, "SELECT agent_id AS external_id FROM import_contacts")
         self._agents_teams()
+        self._reasons()
         [(staged,)] = self.execute(
             "SELECT (SELECT count(*) FROM import_tickets) + (SELECT count(*) FROM import_contacts)"
         )
@@ -220,6 +222,19 @@ class PostgresImport(ImportRun):
                 raw = raw_text([v or "" for v in values])
                 errors.append(RowError(fmt.file, line, field, message, raw))
         self.loader.reject_rows(table, errors)
+
+    def _reasons(self) -> None:
+        """The reasons the catalogue lacks, labelled by their code (tickets.labels)."""
+        self.execute(
+            """
+            INSERT INTO tickets_contactreason (code, label_fr, label_en, active)
+            SELECT r.reason, r.reason, r.reason, true
+            FROM (SELECT reason FROM import_tickets UNION SELECT reason FROM import_contacts) AS r
+            WHERE r.reason IS NOT NULL AND r.reason <> ''
+            ON CONFLICT (code) DO NOTHING
+            """
+        )
+        labels_forget()
 
     def _agents_teams(self) -> None:
         # An agent learns its team from the first contact naming both (as tickets.services).
