@@ -73,7 +73,7 @@ def load(args: argparse.Namespace, data: Path) -> None:
         cursor.execute(
             "TRUNCATE tickets_contact, tickets_ticket, tickets_customer, tickets_agent, "
             "tickets_team, surveys_response, surveys_agentrating, surveys_repeatcause, "
-            "workforce_agentstate, workforce_presencehour CASCADE"
+            "workforce_agentstate, workforce_presencehour, tickets_importedfile CASCADE"
         )
     started = time.perf_counter()
     call_command("import_history", str(data))
