@@ -38,7 +38,7 @@ WIDTH = "() => document.documentElement.scrollWidth"
 def _passwords(output: str) -> tuple[str, str]:
     """The admin's and the role logins' passwords, as the terminal shows them (either language)."""
     admin = re.search(r"(?:password|mot de passe)\s*:\s*(\S+)", output)
-    roles = re.search(r"\((?:[^()]*?):\s*(\S+)\):", output)
+    roles = re.search(r"\((?:[^()]*?)\s*:\s*(\S+)\)\s*:", output)
     assert admin and roles, output
     return admin.group(1), roles.group(1)
 

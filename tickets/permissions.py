@@ -46,7 +46,12 @@ def is_quality_manager(request: Request) -> bool:
         return False
     if request.user.is_staff:
         return True
-    return request.user.groups.filter(name=QUALITY_MANAGERS_GROUP).exists()
+    # Asked by the view and again by every page's navigation: one query per request.
+    known = getattr(request, "_is_quality_manager", None)
+    if known is None:
+        known = request.user.groups.filter(name=QUALITY_MANAGERS_GROUP).exists()
+        setattr(request, "_is_quality_manager", known)  # noqa: B010 (not a Request field)
+    return known
 
 
 def led_team_ids(user) -> list[int]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Count,
     DateTimeField,
@@ -24,6 +23,7 @@ from django.db.models import (
 from django.utils.translation import gettext_lazy as _
 
 from surveys.models import SurveyKind
+from tickets.facts_state import facts_window
 from tickets.models import Channel, Contact, Direction
 from workforce.bands import occupancy_bands
 
@@ -126,8 +126,12 @@ CHATBOT_SESSION = Q(channel=Channel.CHATBOT, direction=Direction.INBOUND)
 
 def _handoff_aggregates() -> dict[str, Any]:
     """A chatbot session is handed off when the same customer comes back on the same reason to
-    a human channel within FCR_WINDOW_DAYS of the session's start (that instant included)."""
-    window = timedelta(days=settings.FCR_WINDOW_DAYS)
+    a human channel within FCR_WINDOW_DAYS of the session's start (that instant included).
+
+    The window is the stored facts' (tickets.facts_state): after a change of the setting, and
+    until `facts_rebuild`, every repeat figure of a report keeps the window it was computed
+    with, and so do the hand-offs beside them."""
+    window = timedelta(days=facts_window())
     human_after = Contact.objects.filter(
         customer=OuterRef("customer"),
         reason=OuterRef("reason"),

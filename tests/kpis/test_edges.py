@@ -214,8 +214,9 @@ def test_each_kpi_is_one_query(django_assert_num_queries):
         # perception_gap: agents' ratings (not rolled up by channel), then customers' CSAT.
         expected = 3 if name == "perception_gap" else 2 if name in ROLLED_UP else 1
         expected = 0 if name in NO_CHANNEL else expected
-        # chatbot_handoff: chatbot sessions, then the chatbot's CSAT answers.
-        expected = 2 if name == "chatbot_handoff" else expected
+        # chatbot_handoff: the stored facts' window, the chatbot sessions, then the chatbot's
+        # CSAT answers.
+        expected = 3 if name == "chatbot_handoff" else expected
         with django_assert_num_queries(expected):
             run(name, by="month,channel")
 

@@ -47,8 +47,9 @@ def test_home_shows_the_headline_counts(client, member, django_assert_num_querie
     ContactFactory(ticket=ticket, customer=ticket.customer)
     ContactFactory(ticket=ticket, customer=ticket.customer, direction="outbound")
 
-    # Session, user and groups, then one query each for contacts, tickets and survey answers.
-    with django_assert_num_queries(6):
+    # Session, user, groups and the user's agent (for the navigation), then one query each for
+    # contacts, tickets and survey answers.
+    with django_assert_num_queries(7):
         response = client.get(reverse("home"))
 
     overview = response.context["overview"]
