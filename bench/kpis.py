@@ -10,9 +10,10 @@ import time, (a) the full report (every section of the reference's expected.json
 each section's share, (b) a month's dashboard figures for one team and for all teams, and (c)
 the manager's pages as whole requests through Django (logged in, default period: the overview,
 the first page of the drill-down lists and of the comments), the first request and the median of
-the next ones; (d) the overview's productivity panel for a month (its parts apart too) and the
-staffing page's plan (next month's forecast per half-hour and Erlang C, phone and chat).
-`--only pages` or `--only workforce` times (c) or (d) alone.
+the next ones, and (d) the overview's first request after a write (once its days are refreshed,
+and while one is still dirty); (e) the overview's productivity panel for a month (its parts
+apart too) and the staffing page's plan (next month's forecast per half-hour and Erlang C,
+phone and chat). `--only pages` times (c) and (d) alone, `--only workforce` (e) alone.
 
 The import builds the per-day rollups (kpis.rollups); with --skip-import they are rebuilt first
 when they are not ready (timed). Figures are served from them; --scan times scanning instead.
@@ -106,7 +107,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-import", action="store_true", help="reuse the loaded history")
     parser.add_argument("--scan", action="store_true", help="scan the history, not the rollups")
-    parser.add_argument("--only", choices=["pages", "workforce"], help="time (c) or (d) alone")
+    parser.add_argument("--only", choices=["pages", "workforce"], help="time (c) and (d), or (e), alone")
     parser.add_argument(
         "--random-page-cost",
         type=float,
@@ -181,6 +182,39 @@ def pages(rounds: int) -> None:
             f"(c) {label:40} first {first * 1000:6.0f} ms, then {then * 1000:6.0f} ms (median, "
             f"{then / baseline:.0f}x the baseline)"
         )
+    after_write(get, baseline, rounds)
+
+
+def after_write(get: Callable[[str], None], baseline: float, rounds: int) -> None:
+    """(d) The overview's first request after a write: a day of the period marked dirty, as a
+    write marks it, then refreshed as the task queued after its commit does (every cached panel
+    is then stale); and, before that refresh has run, while the day is still dirty."""
+    from kpis.periods import default_period
+    from kpis.rollups.build import rollups_refresh
+    from kpis.rollups.marks import days_mark
+    from kpis.tasks import kpi_rollups_refresh
+
+    start, _end = default_period()
+    times, refreshes = [], []
+    for _round in range(max(rounds, 3)):
+        days_mark([start])
+        started = time.perf_counter()
+        kpi_rollups_refresh()  # the task queued after the write's commit, run here
+        refreshes.append(time.perf_counter() - started)
+        times.append(timed(lambda: get("/dashboard/"), 1))
+    first = statistics.median(times)
+    print(
+        f"(d) {'overview, first request after a write':40} {first * 1000:6.0f} ms (median of "
+        f"{len(times)}, {first / baseline:.0f}x the baseline; the task refreshing the day before "
+        f"it: {statistics.median(refreshes) * 1000:.0f} ms)"
+    )
+    days_mark([start])
+    dirty = timed(lambda: get("/dashboard/"), 1)
+    rollups_refresh()
+    print(
+        f"(d) {'overview, a day still dirty':40} {dirty * 1000:6.0f} ms "
+        f"({dirty / baseline:.0f}x the baseline)"
+    )
 
 
 def figures(args: argparse.Namespace) -> None:
@@ -205,7 +239,7 @@ def figures(args: argparse.Namespace) -> None:
 
 
 def workforce(rounds: int) -> None:
-    """(d) The productivity panel of a month, and the staffing plan after the history's end."""
+    """(e) The productivity panel of a month, and the staffing plan after the history's end."""
     from kpis.counting import Ask, tables
     from kpis.dashboard.productivity import productivity_panel
     from kpis.queries.workload import answer_targets
@@ -225,14 +259,14 @@ def workforce(rounds: int) -> None:
         productivity_panel(scope, occupancy, handoffs, cost_per_contact(*MONTH), str)
 
     seconds = timed(panel, rounds)
-    print(f"(d) {MONTH[0]:%Y-%m} productivity panel: {seconds * 1000:.0f} ms (median)")
+    print(f"(e) {MONTH[0]:%Y-%m} productivity panel: {seconds * 1000:.0f} ms (median)")
     for label, ask in asks.items():
         print(f"    {label:28} {timed(lambda a=ask: tables([a]), rounds) * 1000:8.0f} ms")
     costs = timed(lambda: cost_per_contact(*MONTH), rounds)
     print(f"    {'cost per contact type':28} {costs * 1000:8.0f} ms")
     today = END + timedelta(days=1)
     plan = timed(lambda: staffing_plan(today, answer_targets(), CHANNELS), rounds)
-    print(f"(d) staffing plan for the month after {END}, {', '.join(CHANNELS)}: {plan:.2f} s")
+    print(f"(e) staffing plan for the month after {END}, {', '.join(CHANNELS)}: {plan:.2f} s")
 
 
 if __name__ == "__main__":

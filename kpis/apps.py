@@ -45,8 +45,14 @@ class KpisConfig(AppConfig):
         from .references import SectorReference, references_forget
         from .targets import ChannelTarget, targets_forget
 
+        model_signals.pre_save.connect(
+            marks.target_saving, sender=ChannelTarget, dispatch_uid="kpis_rollups_targets"
+        )
         for signal in (model_signals.post_save, model_signals.post_delete):
             signal.connect(targets_forget, sender=ChannelTarget, dispatch_uid="kpis_targets")
+            signal.connect(
+                marks.target_saved, sender=ChannelTarget, dispatch_uid="kpis_rollups_targets"
+            )
             signal.connect(
                 references_forget, sender=SectorReference, dispatch_uid="kpis_references"
             )

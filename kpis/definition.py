@@ -157,6 +157,7 @@ class Part:
             keep_unknown=keep_unknown,
             presence=presence or self.present,
             rollup=self.source.rollup if self.rollup else None,
+            part=(self.source, self.where),
         )
 
 

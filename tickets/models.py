@@ -184,6 +184,12 @@ class Ticket(models.Model):
             models.Index(fields=["solved_at"]),
             models.Index(fields=["created_at"]),
             models.Index(fields=["customer", "reason", "solved_at"]),
+            # The backlog counts the open tickets of a period: few among millions solved.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(solved_at__isnull=True),
+                name="tickets_open_created",
+            ),
         ]
         constraints = [unique_external_id()]
 

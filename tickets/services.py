@@ -146,6 +146,8 @@ def tickets_write(records: Sequence[TicketRecord]) -> Written:
         marks={
             "solved_at": [t.solved_at for t in new + changed]
             + [existing[t.external_id].solved_at for t in changed],
+            # The answers about a changed ticket count under its solved state and contacts.
+            "ticket_ids": [t.pk for t in changed],
         },
     )
 

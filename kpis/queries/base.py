@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Aggregate, F, QuerySet
+from django.db.models import Aggregate, F, Q, QuerySet
 from django.db.models.functions import Trunc
 
 from ..scope import Scope, TooManyPoints, period_starts, zone
@@ -96,6 +96,7 @@ def grouped(
     keep_unknown: bool = False,
     presence: str | None = None,
     rollup: str | None = None,
+    part: tuple[Any, Any] | None = None,
 ) -> Groups:
     """Exact counts per group of the scope: [(key values, {aggregate: int}), ...], sorted.
 
@@ -108,20 +109,56 @@ def grouped(
     `presence` names the aggregate counting the rows a group is about: a group where it is 0
     is left out, as if the rows had been filtered before grouping. `rollup` names the per-day
     rollup holding the same counts (kpis.rollups): the rows are read from it instead when the
-    rule in kpis.rollups.serving allows.
+    rule in kpis.rollups.serving allows. `part` (its source and `where`) lets a part rollup
+    (kpis.rollups.parts) serve the counts under the same rule when none of those can.
     """
     tz = zone()
     dims = [d for d in scope.by if d not in fixed] + list(fixed)
-    if rollup is not None and presence is not None:
-        from ..rollups.serving import rollup_rows, servable
+    if presence is not None and (rollup is not None or part is not None):
+        from ..rollups.serving import served_rows
 
-        spec = servable(rollup, scope, dims, aggregates)
-        if spec is not None:
-            rows = rollup_rows(spec, scope, dims, aggregates, presence, keep_unknown)
+        served = served_rows(
+            rollup, part, scope, dims, dimensions, aggregates, presence, keep_unknown
+        )
+        if served is not None:
+            rows, dirty = served
+            if dirty:  # written since the last rebuild: those days alone are scanned
+                days = _scanned(
+                    queryset, scope, date_field, dimensions, aggregates, dims, keep_unknown,
+                    presence, dirty,
+                )  # fmt: skip
+                rows = _added(rows, days, scope, dims, aggregates, tz)
             return _filled(rows, scope, dims, aggregates, fixed, complete, tz)
-    queryset = queryset.filter(
-        **{f"{date_field}__gte": scope.since, f"{date_field}__lt": scope.until}
+    raw = _scanned(
+        queryset, scope, date_field, dimensions, aggregates, dims, keep_unknown, presence
     )
+    return _filled(raw, scope, dims, aggregates, fixed, complete, tz)
+
+
+def _scanned(
+    queryset: QuerySet,
+    scope: Scope,
+    date_field: str,
+    dimensions: Mapping[str, Any],
+    aggregates: Mapping[str, Aggregate],
+    dims: Sequence[str],
+    keep_unknown: bool,
+    presence: str | None,
+    days: Sequence[date] | None = None,
+) -> Iterable[Mapping[str, Any]] | Mapping[str, Any]:
+    """The grouped query over the history: the scope's period, or only its local `days`."""
+    tz = zone()
+    if days is None:
+        queryset = queryset.filter(
+            **{f"{date_field}__gte": scope.since, f"{date_field}__lt": scope.until}
+        )
+    else:
+        within = Q()
+        for first, last in _runs(days):
+            since = datetime.combine(first, time.min, tzinfo=tz)
+            until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
+            within |= Q(**{f"{date_field}__gte": since, f"{date_field}__lt": until})
+        queryset = queryset.filter(within)
     for name, value in scope.filters.items():
         values = [v for v in str(value).split(",") if v]
         queryset = queryset.filter(**{f"{dimensions[name]}__in": values})
@@ -143,9 +180,7 @@ def grouped(
         names.append(f"k_{dim}")
 
     if not names:
-        return _filled(
-            queryset.aggregate(**aggregates), scope, dims, aggregates, fixed, complete, tz
-        )
+        return queryset.aggregate(**aggregates)
 
     raw = (
         queryset.annotate(**annotations)
@@ -157,7 +192,52 @@ def grouped(
         raw = raw.filter(**{f"{presence}__gt": 0})  # HAVING: a group of no row of its own
     if scope.max_points is not None:  # one group more than allowed is enough to refuse
         raw = raw[: scope.max_points + 1]
-    return _filled(raw, scope, dims, aggregates, fixed, complete, tz)
+    return raw
+
+
+def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
+    """Sorted days as runs of consecutive days: [(first, last), ...]."""
+    out: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if out and day == out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], day)
+        else:
+            out.append((day, day))
+    return out
+
+
+def _added(
+    a: Iterable[Mapping[str, Any]] | Mapping[str, Any],
+    b: Iterable[Mapping[str, Any]] | Mapping[str, Any],
+    scope: Scope,
+    dims: Sequence[str],
+    aggregates: Mapping[str, Any],
+    tz: Any,
+) -> list[dict[str, Any]] | dict[str, Any]:
+    """Two sets of grouped rows (the rollups' days, the scanned days) summed group by group.
+    A group shows when its presence count is not 0 in either: counts are never negative."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return {name: _whole(a[name]) + _whole(b[name]) for name in aggregates}
+    assert not isinstance(a, Mapping) and not isinstance(b, Mapping)
+    names = ["k_period"] * bool(scope.granularity) + [f"k_{d}" for d in dims]
+    summed: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in [*a, *b]:
+        key = tuple(_plain(row[n], tz) for n in names)
+        total = summed.setdefault(key, {**dict(zip(names, key, strict=True)), **dict.fromkeys(
+            aggregates, 0)})  # fmt: skip
+        for name in aggregates:
+            total[name] += _whole(row[name])
+    return list(summed.values())
+
+
+def _whole(value: Any) -> int:
+    """A count or sum as an integer: a duration (a sum of waits) in whole microseconds, as the
+    rollups keep it and as the KPIs read it."""
+    if value is None:
+        return 0
+    if isinstance(value, timedelta):
+        return value // timedelta(microseconds=1)
+    return value
 
 
 Groups = list[tuple[tuple[Any, ...], dict[str, int]]]

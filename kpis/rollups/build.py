@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from tickets.facts_state import facts_stale, facts_window
 
-from .models import DirtyDay, RollupState
+from .models import DirtyDay, PartDay, RollupState
+from .parts import parts_rebuild
 from .specs import RollupSpec, specs
 
 # Days rebuilt per transaction in a full build: one step of the fill state.
@@ -71,6 +72,7 @@ def days_rebuild(first: date, last: date) -> None:
     for spec in specs().values():
         spec.model.objects.filter(day__gte=first, day__lte=last).delete()
         _insert(spec, since, until, tz)
+    parts_rebuild(first, last, since, until, tz)
 
 
 def _insert(spec: RollupSpec, since: datetime, until: datetime, tz: ZoneInfo) -> None:
@@ -146,6 +148,7 @@ def rollups_rebuild(
             # Days outside the history (left from another zone) must go too.
             for spec in specs().values():
                 spec.model.objects.all().delete()
+            PartDay.objects.all().delete()
             DirtyDay.objects.all().delete()
     if bounds is None:
         _finish()

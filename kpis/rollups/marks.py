@@ -8,6 +8,12 @@ A write marks every local day whose rollups it may change, before and after the 
   channel, team and agent);
 - a contact at t (old and new t), again: the days of the repeat causes given about contacts
   that started in [t, t + window], whose repeat fact may change;
+- for the part rollups (parts.py), which count answers by facts of their contact and ticket
+  and agents' ratings by their contact's team: the days of the agents' ratings about a changed
+  contact; of the answers about its tickets (old and new: their inbound count and first
+  contact may change) and about a changed ticket; of the answers about contacts started in
+  [t, t + window] (their repeat fact) and about tickets solved in [t - window, t] (their
+  re-contact fact);
 - a ticket: the days it was and is solved on;
 - a survey answer, an agent's rating or a repeat cause: the days it was and is given on.
 Marking more days than needed costs a rebuild, never a wrong figure. A history import marks
@@ -91,9 +97,12 @@ def history_marks(
     tickets = sorted({pk for pk in ticket_ids if pk is not None})
     for chunk in _chunks(tickets):
         days |= _local_days(Ticket.objects.filter(pk__in=chunk), "solved_at")
+        days |= _local_days(Response.objects.filter(ticket_id__in=chunk), "responded_at")
     for chunk in _chunks(sorted(set(contact_ids))):
         days |= _local_days(Response.objects.filter(contact_id__in=chunk), "responded_at")
+        days |= _local_days(AgentRating.objects.filter(contact_id__in=chunk), "rated_at")
     days |= _cause_days(contacts_at)
+    days |= _answer_days(contacts_at)
     return days_mark(days)
 
 
@@ -102,22 +111,47 @@ def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def _cause_days(moments: Iterable[datetime | None]) -> set[date]:
-    """Days of the causes about contacts started within a window after any of `moments`."""
+def _spans(
+    moments: Iterable[datetime | None], before: bool = False
+) -> list[tuple[datetime, datetime]]:
+    """[t, t + window] (or [t - window, t]) around each moment, overlapping ones merged."""
     window = fcr_window()
     spans: list[tuple[datetime, datetime]] = []
     for moment in sorted(m for m in moments if m is not None):
-        if spans and moment <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], moment + window)
+        a, b = (moment - window, moment) if before else (moment, moment + window)
+        if spans and a <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], b)
         else:
-            spans.append((moment, moment + window))
+            spans.append((a, b))
+    return spans
+
+
+def _days_within(queryset: Any, path: str, spans: list, field: str) -> set[date]:
+    """Days (of `field`) of the rows whose `path` falls in one of the spans."""
     days: set[date] = set()
     for i in range(0, len(spans), 200):  # SQLite caps a statement's parameters
         within = Q()
         for a, b in spans[i : i + 200]:
-            within |= Q(contact__started_at__gte=a, contact__started_at__lte=b)
-        days |= _local_days(RepeatCause.objects.filter(within), "answered_at")
+            within |= Q(**{f"{path}__gte": a, f"{path}__lte": b})
+        days |= _local_days(queryset.filter(within), field)
     return days
+
+
+def _cause_days(moments: Iterable[datetime | None]) -> set[date]:
+    """Days of the causes about contacts started within a window after any of `moments`."""
+    return _days_within(
+        RepeatCause.objects.all(), "contact__started_at", _spans(moments), "answered_at"
+    )
+
+
+def _answer_days(moments: Iterable[datetime | None]) -> set[date]:
+    """Days of the answers about contacts started within a window after any of `moments`
+    (their repeat fact), or about tickets solved within a window before (re-contact fact)."""
+    moments = list(moments)
+    answers = Response.objects.all()
+    days = _days_within(answers, "contact__started_at", _spans(moments), "responded_at")
+    spans = _spans(moments, before=True)
+    return days | _days_within(answers, "ticket__solved_at", spans, "responded_at")
 
 
 # Model signals: rows saved one by one (survey answers, the admin, tests' factories).
@@ -139,11 +173,11 @@ def ticket_saving(sender: Any, instance: Ticket, **kwargs: Any) -> None:
     if instance.pk is None or not _watching():
         return
     old = Ticket.objects.filter(pk=instance.pk).values_list("solved_at", flat=True).first()
-    history_marks(solved_at=[old])
+    history_marks(solved_at=[old], ticket_ids=[instance.pk])
 
 
 def ticket_saved(sender: Any, instance: Ticket, **kwargs: Any) -> None:
-    history_marks(solved_at=[instance.solved_at])
+    history_marks(solved_at=[instance.solved_at], ticket_ids=[instance.pk])
 
 
 def answer_saving(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -200,3 +234,23 @@ def history_changed(
 def zone_changed() -> bool:
     current = RollupState.objects.filter(pk=1).values_list("time_zone", flat=True).first()
     return current is not None and current != settings.TIME_ZONE
+
+
+# The answer targets: the part rollups count answers and contacts within them (parts.py).
+
+
+def target_saving(sender: Any, instance: Any, **kwargs: Any) -> None:
+    old = sender.objects.filter(pk=instance.pk).values_list("answer_seconds", flat=True).first()
+    instance._answer_target_changed = instance.pk is None or old != instance.answer_seconds
+
+
+def target_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A channel's answer target edited (or removed): counts within it are stale in every day,
+    so nothing is served from the rollups until the refresh queued after the commit has rebuilt
+    them all (a full build)."""
+    if not getattr(instance, "_answer_target_changed", True) or not _watching():
+        return
+    RollupState.objects.filter(pk=1).update(status=RollupState.BUILDING, built_through=None)
+    from ..tasks import kpi_rollups_refresh
+
+    queue_after_commit(kpi_rollups_refresh)

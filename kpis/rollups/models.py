@@ -128,3 +128,37 @@ class CauseDay(_Day):
     on_repeat_contact = models.IntegerField(default=0)
     customer_n = models.IntegerField(default=0)
     agent_n = models.IntegerField(default=0)
+
+
+# Measure columns of a part rollup: a part's aggregates, in the order its entry names them.
+PART_MEASURES = 12
+
+
+class PartDay(_Day):
+    """One KPI part's counts by day, channel, team and (optionally) one more key of its own:
+    the parts the per-source tables above cannot hold, because they cut by a key those do not
+    keep (satisfaction by exchanges, by repeat, by answer target; repeat contacts by reason;
+    agents' ratings by team) or count aggregates they do not sum (declared resolution, speed of
+    answer). `part` names the entry (kpis.rollups.parts); `m0`... are its aggregates."""
+
+    # Read and rebuilt by part and days: the (part, day) index alone, never the day's.
+    day = models.DateField()
+    part = models.CharField(max_length=64)
+    channel = models.CharField(max_length=16, null=True)
+    team = _segment(Team)
+    key = models.CharField(max_length=64, null=True)
+    m0 = models.BigIntegerField(default=0)
+    m1 = models.BigIntegerField(default=0)
+    m2 = models.BigIntegerField(default=0)
+    m3 = models.BigIntegerField(default=0)
+    m4 = models.BigIntegerField(default=0)
+    m5 = models.BigIntegerField(default=0)
+    m6 = models.BigIntegerField(default=0)
+    m7 = models.BigIntegerField(default=0)
+    m8 = models.BigIntegerField(default=0)
+    m9 = models.BigIntegerField(default=0)
+    m10 = models.BigIntegerField(default=0)
+    m11 = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["part", "day"], name="kpis_partday_part_day")]

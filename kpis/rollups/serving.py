@@ -7,7 +7,10 @@ The rule: a KPI query is served from the rollups only when
   3. a full build has finished (`RollupState.status == ready`) in the zone periods are cut in
      now (`TIME_ZONE`): the scope's days, whole local days by construction, are its days, and
      from facts of the window in force (`FCR_WINDOW_DAYS`),
-  4. no day of the period is dirty (a write since the last rebuild may have changed it).
+  4. the days of the period marked dirty (a write since the last rebuild may have changed
+     them) are scanned, and only they: their counts are added to the rollups' of the other
+     days (exact: counts add), so that a write costs the pages a scan of its days, not of the
+     period, until the refresh queued after its commit has rebuilt them.
 Otherwise the history is scanned. Either way the counts are the same integers.
 """
 
@@ -35,7 +38,7 @@ def rollups_enabled() -> bool:
 def servable(
     name: str, scope: Scope, dims: Sequence[str], aggregates: Mapping[str, Any]
 ) -> RollupSpec | None:
-    """The rollup spec that can serve this query exactly, or None (then scan)."""
+    """The rollup spec holding this query's counts (rules 1 and 2), or None (then scan)."""
     if not rollups_enabled():
         return None
     spec = specs()[name]
@@ -43,12 +46,48 @@ def servable(
         return None
     if not all(same_aggregate(spec, n, a) for n, a in aggregates.items()):
         return None
-    return spec if period_clean(scope) else None
+    return spec
+
+
+Rows = list[dict[str, Any]] | dict[str, Any]
+
+
+def served_rows(
+    rollup: str | None,
+    part: tuple[Any, Any] | None,
+    scope: Scope,
+    dims: Sequence[str],
+    dimensions: Mapping[str, Any],
+    aggregates: Mapping[str, Any],
+    presence: str,
+    keep_unknown: bool,
+) -> tuple[Rows, list[date]] | None:
+    """The rows `grouped` reads (k_period, k_<dim>, counts) summed from the rollups over the
+    period's clean days, and its dirty days (to scan); None when no rollup may serve."""
+    from .parts import part_rows, part_servable
+
+    if not rollups_enabled():
+        return None
+    spec = servable(rollup, scope, dims, aggregates) if rollup is not None else None
+    entry = None
+    if spec is None and part is not None:
+        entry = part_servable(*part, scope, dims, dimensions, aggregates, presence)
+    if spec is None and entry is None:
+        return None
+    dirty = dirty_days(scope)
+    if dirty is None:
+        return None
+    if spec is not None:
+        return rollup_rows(spec, scope, dims, aggregates, presence, keep_unknown, dirty), dirty
+    assert entry is not None
+    return part_rows(entry, scope, dims, aggregates, presence, keep_unknown, dirty), dirty
 
 
 # Within `checks_shared()`, each period is checked once (a report asks about the same period
 # for every table it reads).
-_checked: ContextVar[dict[tuple[date, date], bool] | None] = ContextVar("checked", default=None)
+_checked: ContextVar[dict[tuple[date, date], list[date] | None] | None] = ContextVar(
+    "checked", default=None
+)
 
 
 @contextmanager
@@ -61,30 +100,43 @@ def checks_shared() -> Iterator[None]:
 
 
 def period_clean(scope: Scope) -> bool:
+    """Rules 3 and 4 with no dirty day: the whole period may be read from the rollups."""
+    return dirty_days(scope) == []
+
+
+def dirty_days(scope: Scope) -> list[date] | None:
+    """The period's dirty days (to scan), or None when the rollups may not serve (rule 3)."""
     known = _checked.get()
     if known is None:
-        return _period_clean(scope)
+        return _dirty_days(scope)
     key = (scope.start, scope.end)
     if key not in known:
-        known[key] = _period_clean(scope)
+        known[key] = _dirty_days(scope)
     return known[key]
 
 
-def _period_clean(scope: Scope) -> bool:
-    """Rule 3 and 4, in one query: built and ready with these settings, no dirty day in the
-    period. Pages and reports read it and then the rollups in one snapshot (kpis.routers), on
-    the replica as on the primary, so the answer holds for the rows they read."""
+def _dirty_days(scope: Scope) -> list[date] | None:
+    """Rules 3 and 4: one query when the rollups may not serve or the period is clean (the
+    usual answers), a second one for the days when some are dirty. Pages and reports read it
+    and then the rollups in one snapshot (kpis.routers), on the replica as on the primary, so
+    the answer holds for the rows they read."""
     dirty = DirtyDay.objects.filter(day__gte=scope.start, day__lte=scope.end)
-    return (
+    marks = (
         RollupState.objects.filter(
             pk=1,
             status=RollupState.READY,
             time_zone=settings.TIME_ZONE,
             fcr_window_days=settings.FCR_WINDOW_DAYS,
         )
-        .filter(~Exists(dirty))
-        .exists()
+        .annotate(dirty=Exists(dirty))
+        .values_list("dirty", flat=True)
+        .first()
     )
+    if marks is None:
+        return None
+    if not marks:
+        return []
+    return sorted(set(dirty.values_list("day", flat=True)))
 
 
 def rollup_rows(
@@ -94,9 +146,13 @@ def rollup_rows(
     aggregates: Mapping[str, Any],
     presence: str,
     keep_unknown: bool,
+    dirty: Sequence[date] = (),
 ) -> list[dict[str, Any]] | dict[str, Any]:
-    """The rollup query giving what `grouped` reads from a scan: k_period, k_<dim>, counts."""
+    """The rollup query giving what `grouped` reads from a scan: k_period, k_<dim>, counts,
+    over the period's days but the `dirty` ones."""
     queryset = spec.model.objects.filter(day__gte=scope.start, day__lt=scope.end + timedelta(1))
+    if dirty:
+        queryset = queryset.exclude(day__in=list(dirty))
     for name, value in scope.filters.items():
         values = [v for v in str(value).split(",") if v]
         queryset = queryset.filter(**{f"{spec.dimensions[name]}__in": values})

@@ -167,3 +167,34 @@ def test_the_panels_are_cached_until_the_history_changes(
     march_nps = 'March 2024</a></th><td class="number">'
     assert march_nps + "\N{EN DASH}" in cached.split(panels)[1]  # no NPS answer in March yet
     assert march_nps + "100.0" in fresh.split(panels)[1]
+
+
+def test_the_refresh_after_a_write_computes_the_panels_before_any_request(
+    client, answers, django_capture_on_commit_callbacks, eager, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kpis.tasks import kpi_rollups_refresh
+    from tickets.models import Contact
+
+    rollups_rebuild()
+    _login(client)
+    start, _end = default_period()
+    at = datetime.combine(start, datetime.min.time(), UTC)
+    contact: Contact = ContactFactory(started_at=at)  # type: ignore[assignment]
+    with django_capture_on_commit_callbacks(execute=True):
+        Response.objects.create(
+            contact=contact, ticket=contact.ticket, kind="nps", score=10, scale_min=0,
+            scale_max=10, responded_at=contact.started_at,
+        )  # fmt: skip
+    kpi_rollups_refresh.apply()  # as queued after the commit, whatever ran in between
+
+    for language in ("fr", "en"):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE=language)
+        read = " ".join(q["sql"] for q in queries)
+        assert 'id="table-satisfaction"' in page.content.decode()
+        # The headlines are read; the panels (drivers, backlog...) were computed already.
+        assert "kpis_partday" not in read
+        assert '"tickets_ticket"."solved_at" IS NULL' not in read  # the backlog

@@ -28,9 +28,11 @@ pytestmark = pytest.mark.django_db
 
 ROLLED_UP = [
     "satisfaction", "fcr", "exchanges", "repeat", "aht", "phone_answer", "perception_gap",
-    "repeat_causes",
+    "repeat_causes", "satisfaction_by_exchanges", "satisfaction_by_repeat",
+    "satisfaction_by_answer_target", "declared_resolution", "speed_of_answer",
 ]  # fmt: skip
-CUTS = ["", "month", "channel", "team", "agent", "week,team", "day,channel", "month,agent"]
+CUTS = ["", "month", "channel", "team", "agent", "week,team", "day,channel", "month,agent",
+        "month,reason"]  # fmt: skip
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
@@ -168,7 +170,7 @@ def test_random_histories_arriving_out_of_order_are_served_exactly(settings, see
 # --- the dirty-day rule -----------------------------------------------------------------------
 
 
-def test_a_dirty_day_is_scanned_until_it_is_rebuilt(settings):
+def test_a_dirty_day_alone_is_scanned_until_it_is_rebuilt(settings):
     contacts_upsert([ContactRecord("1", "cu", "phone", "billing", "inbound", T0, ticket="T1")])
     rollups_rebuild()
     march = Scope(date(2024, 3, 1), date(2024, 3, 31))
@@ -180,8 +182,14 @@ def test_a_dirty_day_is_scanned_until_it_is_rebuilt(settings):
 
     assert not period_clean(march)  # the new contact's day and the week around it
     assert period_clean(april)
-    assert not reads_rollups(lambda: KPIS["repeat"](march))
-    assert KPIS["repeat"](march).rows[0][:3] == [2, 1, 50.0]
+    dirty = sorted({d for d in DirtyDay.objects.values_list("day", flat=True) if d.month == 3})
+    with CaptureQueriesContext(connection) as queries:
+        assert KPIS["repeat"](march).rows[0][:3] == [2, 1, 50.0]
+    read = [q["sql"] for q in queries]
+    # The other days of March from the rollups; the history only over the dirty days.
+    assert any("kpis_contactday" in sql for sql in read)
+    [history] = [sql for sql in read if "tickets_contact" in sql]
+    assert f"< '{dirty[-1] + timedelta(days=1)}" in history and "2024-04-01" not in history
 
     kpi_rollups_refresh.apply()
 
@@ -338,6 +346,26 @@ def test_the_overview_shows_the_same_figures_from_the_rollups_as_from_the_histor
     assert served.panels == scanned.panels
 
 
+def test_the_overview_panels_read_the_part_rollups_not_the_answers_nor_the_contacts(
+    settings, reference
+):
+    from kpis.dashboard.selectors import overview_panels
+
+    scope = Scope(date(2025, 4, 1), date(2025, 6, 30))
+    _headlines, trends = headline_figures(scope)
+    with CaptureQueriesContext(connection) as queries:
+        served_panels = overview_panels(scope, trends)
+    read = " ".join(q["sql"] for q in queries)
+    assert "kpis_partday" in read
+    # Only the backlog (open tickets, as of now), FCR by channel (the alarms) and the names are
+    # read from the history.
+    assert "surveys_response" not in read and "surveys_agentrating" not in read
+    assert 'FROM "tickets_contact"' not in read
+
+    settings.KPI_ROLLUPS = False
+    assert overview_panels(scope, trends) == served_panels
+
+
 def test_a_write_has_its_days_rebuilt_once_it_commits(
     django_capture_on_commit_callbacks, monkeypatch
 ):
@@ -354,3 +382,27 @@ def test_a_write_has_its_days_rebuilt_once_it_commits(
     assert not DirtyDay.objects.exists()
     assert period_clean(march)
     assert KPIS["repeat"](march.with_(by=("channel",))).rows[0][:3] == ["chat", 1, 0]
+
+
+def test_an_answer_target_edited_in_the_admin_rebuilds_the_rollups_counting_within_it(
+    settings, django_capture_on_commit_callbacks, eager
+):
+    from kpis.targets import ChannelTarget
+
+    at = T0 + timedelta(hours=3)
+    contacts_upsert([ContactRecord(
+        "1", "cu", "phone", "billing", "inbound", at, ticket="T1", agent="a1", team="t1",
+        answered_at=at + timedelta(seconds=25), handle_seconds=60,
+    )])  # fmt: skip
+    rollups_rebuild()
+    march = Scope(date(2024, 3, 1), date(2024, 3, 31))
+    assert KPIS["speed_of_answer"](march).records()[0]["within_target"] == 1
+
+    target, _created = ChannelTarget.objects.get_or_create(channel="phone")
+    with django_capture_on_commit_callbacks(execute=True):
+        target.answer_seconds = 20
+        target.save()
+
+    assert period_clean(march)  # rebuilt by the refresh queued after the commit
+    assert KPIS["speed_of_answer"](march).records()[0]["within_target"] == 0
+    assert served(march) == scanned(march, settings)

@@ -514,17 +514,18 @@ class PostgresImport(ImportRun):
             FROM import_contact_rows
             """
         )
-        [(solved_at,)] = self.execute(
+        [(solved_at, tickets_updated)] = self.execute(
             """
             SELECT COALESCE(array_agg(solved_at) FILTER (WHERE solved_at IS NOT NULL), '{}')
                    || COALESCE(array_agg(old_solved_at) FILTER (WHERE old_solved_at IS NOT NULL),
-                               '{}')
+                               '{}'),
+                   COALESCE(array_agg(id) FILTER (WHERE NOT new), '{}')
             FROM import_ticket_rows
             """
         )
         self.outcome.mark(
             contacts_at=contacts_at + old_at,
-            ticket_ids=ticket_ids,
+            ticket_ids=ticket_ids + tickets_updated,
             contact_ids=updated,
             solved_at=solved_at,
         )

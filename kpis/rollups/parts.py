@@ -1,0 +1,233 @@
+"""Part rollups: the counts of a few KPI parts by day, channel, team and one key of their own.
+
+The per-source rollups (specs.py) hold the aggregates every cut by channel, team and agent
+needs. The overview also reads parts they cannot hold: satisfaction cut by a key computed per
+answer (exchanges on the ticket, repeat or first contact, answer target met), declared
+resolution and the speed of answer (aggregates of their own), repeat contacts by reason, agents'
+ratings by team. Each is summed here per local day (kpis.rollups.models.PartDay), from the very
+aggregates the part computes while scanning, and served under the same rule as the other
+rollups (serving.py): state ready in this zone and window, no dirty day in the period, every
+aggregate, cut and filter one the entry was built with.
+
+An entry names its KPI part; its rows, aggregates and key are read from the part itself, never
+restated. Durations (the speed of answer's waits) are kept in whole microseconds, the unit the
+KPI reads them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.models import DateField, DurationField, F, Q, Sum
+from django.db.models.functions import Trunc, TruncDate
+
+from ..registry import KPIS
+from ..scope import Scope
+from .models import PART_MEASURES, PartDay
+
+SEGMENTS = ("channel", "team")
+
+# (KPI, index of its part, the key it is cut by besides its segments or None, its segments).
+ENTRIES: tuple[tuple[str, int, str | None, tuple[str, ...]], ...] = (
+    ("satisfaction_by_exchanges", 0, "exchanges", SEGMENTS),
+    ("satisfaction_by_repeat", 0, "repeat", SEGMENTS),
+    ("satisfaction_by_answer_target", 0, "answer_target", SEGMENTS),
+    ("declared_resolution", 0, None, SEGMENTS),
+    ("speed_of_answer", 0, None, SEGMENTS),
+    ("repeat", 0, "reason", SEGMENTS),
+    # Agents' ratings by the team of the contact rated and by agent: the overview cuts them by
+    # team and by agent at once (one scan, summed down), which RatingDay (by agent) cannot. Not
+    # by channel: that would multiply the rows by the channels (a cut by channel is scanned).
+    ("perception_gap", 0, "agent", ("team",)),
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # PartDay.part
+    source: Any  # kpis.sources.Source
+    where: Q | None
+    key: str | None
+    segments: tuple[str, ...]
+    dimensions: Mapping[str, Any]  # the part's dimensions (paths, or expressions per row)
+    measures: dict[str, Any]  # aggregate name -> expression, in column order (m0, m1...)
+
+    def column(self, measure: str) -> str:
+        return f"m{list(self.measures).index(measure)}"
+
+
+def entries() -> list[Entry]:
+    """Built on each call: some aggregates follow the channels' answer targets, editable in the
+    admin (a change of them rebuilds the rollups, see marks.target_saved)."""
+    out = []
+    for kpi_name, index, key, segments in ENTRIES:
+        if kpi_name not in KPIS:
+            continue
+        part = KPIS[kpi_name].parts[index]
+        measures = part.measures()
+        if len(measures) > PART_MEASURES:
+            raise ImproperlyConfigured(f"{kpi_name}: more aggregates than PartDay has columns.")
+        name = f"{kpi_name}.{index}"
+        out.append(Entry(name, part.source, part.where, key, segments, part.dims(), measures))
+    return out
+
+
+def _team_id(path: str) -> str:
+    """The team's key column beside the path to its external id (contact__team_id)."""
+    return path.removesuffix("__external_id") + "_id"
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def parts_rebuild(first: date, last: date, since: datetime, until: datetime, tz: ZoneInfo) -> None:
+    """Recompute every part rollup of the local days first..last, set-based."""
+    for entry in entries():
+        PartDay.objects.filter(part=entry.name, day__gte=first, day__lte=last).delete()
+        _insert(entry, since, until, tz)
+
+
+def _insert(entry: Entry, since: datetime, until: datetime, tz: ZoneInfo) -> None:
+    dims = entry.dimensions
+    rows = entry.source.rows()
+    if entry.where is not None:
+        rows = rows.filter(entry.where)
+    date_field = entry.source.date_field
+    keys: dict[str, Any] = {}
+    if "channel" in entry.segments:
+        keys["r_channel"] = F(dims["channel"])
+    if "team" in entry.segments:
+        keys["r_team"] = F(_team_id(dims["team"]))
+    annotations: dict[str, Any] = {"r_day": TruncDate(date_field, tzinfo=tz)}
+    if entry.key is not None:
+        source = dims[entry.key]
+        if isinstance(source, str):
+            keys["r_key"] = F(source)
+        else:
+            annotations["r_key"] = source
+    grouped = (
+        rows.filter(**{f"{date_field}__gte": since, f"{date_field}__lt": until})
+        .annotate(**annotations)
+        .values(*annotations, **keys)
+        .annotate(**{f"m_{i}": aggregate for i, aggregate in enumerate(entry.measures.values())})
+        .order_by()
+    )
+    select, params = grouped.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ["part", "day", "channel", "team_id", "key"]
+    values = [
+        "%s",
+        "r_day",
+        "r_channel" if "r_channel" in keys else "NULL",
+        "r_team" if "r_team" in keys else "NULL",
+        "r_key" if entry.key else "NULL",
+    ]
+    for i, aggregate in enumerate(entry.measures.values()):
+        columns.append(f"m{i}")
+        values.append(f"COALESCE({_whole(f'm_{i}', aggregate)}, 0)")
+    for i in range(len(entry.measures), PART_MEASURES):  # defaults are Django's, not the table's
+        columns.append(f"m{i}")
+        values.append("0")
+    sql = (
+        f"INSERT INTO {quote(PartDay._meta.db_table)} ({', '.join(map(quote, columns))}) "
+        f"SELECT {', '.join(values)} FROM ({select}) AS rolled"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [entry.name, *params])
+
+
+def _whole(column: str, aggregate: Any) -> str:
+    """A duration as whole microseconds (what the KPI reads it as); a count as it is."""
+    if not isinstance(getattr(aggregate, "output_field", None), DurationField):
+        return column
+    if connection.vendor == "postgresql":
+        return f"ROUND(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint"
+    return column  # SQLite and the others keep durations as microseconds already
+
+
+# --- serving ----------------------------------------------------------------------------------
+
+
+def part_servable(
+    source: Any,
+    where: Q | None,
+    scope: Scope,
+    dims: Sequence[str],
+    dimensions: Mapping[str, Any],
+    aggregates: Mapping[str, Any],
+    presence: str,
+) -> Entry | None:
+    """The entry holding exactly these counts, or None (then scan). The period's check (built,
+    its dirty days) is the caller's (serving.served_rows)."""
+    for entry in entries():
+        if entry.source.name != source.name or entry.where != where:
+            continue
+        cuts = {*entry.segments, *([entry.key] if entry.key else [])}
+        if any(d not in cuts for d in dims) or any(f not in entry.segments for f in scope.filters):
+            continue
+        if any(dimensions.get(d) != entry.dimensions[d] for d in dims):
+            continue
+        if presence not in aggregates or not all(
+            entry.measures.get(n) == a for n, a in aggregates.items()
+        ):
+            continue
+        return entry
+    return None
+
+
+def part_rows(
+    entry: Entry,
+    scope: Scope,
+    dims: Sequence[str],
+    aggregates: Mapping[str, Any],
+    presence: str,
+    keep_unknown: bool,
+    dirty: Sequence[date] = (),
+) -> list[dict[str, Any]] | dict[str, Any]:
+    """What `grouped` reads from a scan (k_period, k_<dim>, counts), summed from the entry over
+    the period's days but the `dirty` ones."""
+    paths = {"channel": "channel", "team": "team__external_id", entry.key: "key"}
+    queryset = PartDay.objects.filter(
+        part=entry.name, day__gte=scope.start, day__lt=scope.end + timedelta(1)
+    )
+    if dirty:
+        queryset = queryset.exclude(day__in=list(dirty))
+    for name, value in scope.filters.items():
+        values = [v for v in str(value).split(",") if v]
+        queryset = queryset.filter(**{f"{paths[name]}__in": values})
+    sums = {f"v_{name}": Sum(entry.column(name)) for name in aggregates}
+    keys: dict[str, Any] = {}
+    if scope.granularity == "day":
+        keys["k_period"] = F("day")
+    elif scope.granularity:
+        keys["k_period"] = Trunc("day", scope.granularity, output_field=DateField())
+    for dim in dims:
+        if not keep_unknown:
+            queryset = queryset.filter(**{f"{paths[dim]}__isnull": False})
+        keys[f"k_{dim}"] = F(paths[dim])
+    if not keys:
+        return _named(queryset.aggregate(**sums))
+    rows = (
+        queryset.values(**keys)
+        .annotate(**sums, k_present=Sum(entry.column(presence)))
+        .filter(**{"k_present__gt": 0})
+        .order_by()
+    )
+    return [_named(row) for row in rows]
+
+
+def _named(row: Mapping[str, Any]) -> dict[str, Any]:
+    # PostgreSQL sums 8-byte integers into numerics: back to the integers a scan counts.
+    out = {}
+    for name, value in row.items():
+        if name.startswith("v_"):
+            out[name[2:]] = None if value is None else int(value)
+        else:
+            out[name] = value
+    return out
