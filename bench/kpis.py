@@ -107,7 +107,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-import", action="store_true", help="reuse the loaded history")
     parser.add_argument("--scan", action="store_true", help="scan the history, not the rollups")
-    parser.add_argument("--only", choices=["pages", "workforce"], help="time (c) and (d), or (e), alone")
+    parser.add_argument(
+        "--only", choices=["pages", "workforce"], help="time (c) and (d), or (e), alone"
+    )
     parser.add_argument(
         "--random-page-cost",
         type=float,
