@@ -11,7 +11,9 @@ each section's share, (b) a month's dashboard figures for one team and for all t
 the manager's pages as whole requests through Django (logged in, default period: the overview,
 the first page of the drill-down lists and of the comments), the first request and the median of
 the next ones, and (d) the overview's first request after a write (once its days are refreshed,
-and while one is still dirty). `--only pages` times (c) and (d) alone.
+and while one is still dirty); (e) the overview's productivity panel for a month (its parts
+apart too) and the staffing page's plan (next month's forecast per half-hour and Erlang C,
+phone and chat). `--only pages` times (c) and (d) alone, `--only workforce` (e) alone.
 
 The import builds the per-day rollups (kpis.rollups); with --skip-import they are rebuilt first
 when they are not ready (timed). Figures are served from them; --scan times scanning instead.
@@ -25,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -71,7 +73,8 @@ def load(args: argparse.Namespace, data: Path) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE tickets_contact, tickets_ticket, tickets_customer, tickets_agent, "
-            "tickets_team, surveys_response, surveys_agentrating, surveys_repeatcause CASCADE"
+            "tickets_team, surveys_response, surveys_agentrating, surveys_repeatcause, "
+            "workforce_agentstate, workforce_presencehour, tickets_importedfile CASCADE"
         )
     started = time.perf_counter()
     call_command("import_history", str(data))
@@ -104,7 +107,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-import", action="store_true", help="reuse the loaded history")
     parser.add_argument("--scan", action="store_true", help="scan the history, not the rollups")
-    parser.add_argument("--only", choices=["pages"], help="time the pages alone")
+    parser.add_argument(
+        "--only", choices=["pages", "workforce"], help="time (c) and (d), or (e), alone"
+    )
     parser.add_argument(
         "--random-page-cost",
         type=float,
@@ -135,9 +140,12 @@ def main() -> None:
             cursor.execute("SELECT set_config('random_page_cost', %s, false)",
                            [str(args.random_page_cost)])  # fmt: skip
     print(machine())
-    if args.only != "pages":
+    if args.only is None:
         figures(args)
-    pages(args.rounds)
+    if args.only in (None, "pages"):
+        pages(args.rounds)
+    if args.only in (None, "workforce"):
+        workforce(args.rounds)
 
 
 PAGES = [
@@ -230,6 +238,37 @@ def figures(args: argparse.Namespace) -> None:
         seconds = timed(lambda s=scope: [KPIS[k](s) for k in DASHBOARD], args.rounds)
         print(f"(b) {MONTH[0]:%Y-%m} dashboard ({', '.join(DASHBOARD)}), {label}: "
               f"{seconds * 1000:.0f} ms")  # fmt: skip
+
+
+def workforce(rounds: int) -> None:
+    """(e) The productivity panel of a month, and the staffing plan after the history's end."""
+    from kpis.counting import Ask, tables
+    from kpis.dashboard.productivity import productivity_panel
+    from kpis.queries.workload import answer_targets
+    from workforce.costs import cost_per_contact
+    from workforce.models import AgentState
+    from workforce.staffing import CHANNELS, staffing_plan
+
+    print(f"    {AgentState.objects.count():,} agents' states")
+    scope = Scope(*MONTH)
+    asks = {
+        "occupancy by team": Ask(KPIS["occupancy"], scope.with_(by=("team",))),
+        "chatbot hand-offs by reason": Ask(KPIS["chatbot_handoff"], scope.with_(by=("reason",))),
+    }
+
+    def panel() -> None:
+        occupancy, handoffs = tables(list(asks.values()))
+        productivity_panel(scope, occupancy, handoffs, cost_per_contact(*MONTH), str)
+
+    seconds = timed(panel, rounds)
+    print(f"(e) {MONTH[0]:%Y-%m} productivity panel: {seconds * 1000:.0f} ms (median)")
+    for label, ask in asks.items():
+        print(f"    {label:28} {timed(lambda a=ask: tables([a]), rounds) * 1000:8.0f} ms")
+    costs = timed(lambda: cost_per_contact(*MONTH), rounds)
+    print(f"    {'cost per contact type':28} {costs * 1000:8.0f} ms")
+    today = END + timedelta(days=1)
+    plan = timed(lambda: staffing_plan(today, answer_targets(), CHANNELS), rounds)
+    print(f"(e) staffing plan for the month after {END}, {', '.join(CHANNELS)}: {plan:.2f} s")
 
 
 if __name__ == "__main__":

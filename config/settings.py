@@ -355,6 +355,11 @@ KPI_ANSWER_TARGET_SECONDS = {
     **{k: int(v) for k, v in env.dict("KPI_ANSWER_TARGET_SECONDS", default={}).items()},
 }  # fmt: skip
 
+# Staffing page: share of contacts to answer within the channel's target, and the share of
+# logged-in time lost to breaks assumed when no agent state is known.
+STAFFING_SERVICE_LEVEL_PCT = env.float("STAFFING_SERVICE_LEVEL_PCT", default=80.0)
+STAFFING_DEFAULT_SHRINKAGE_PCT = env.float("STAFFING_DEFAULT_SHRINKAGE_PCT", default=30.0)
+
 # --- Security headers -----------------------------------------------------------------------
 # No inline script or style anywhere: every page's scripts and styles are static files. A page
 # that must inline a style uses the request's nonce (the charts draw from static files).

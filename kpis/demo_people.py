@@ -7,6 +7,7 @@ lead) and after it for the customers and agents, which the import creates.
 
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -14,6 +15,7 @@ from django.db.models import Count
 
 from tickets.models import Agent, Contact, Customer, Team
 from tickets.sample_history.profile import TEAMS
+from workforce.models import TeamWorkforce
 
 FIRST_NAMES = [
     "Camille", "Léa", "Hugo", "Chloé", "Lucas", "Manon", "Louis", "Inès", "Jules", "Emma",
@@ -43,6 +45,14 @@ def teams_with_leads_ensure() -> None:
         team.name = team.name if team.name and team.name != name else _team_name(name)
         team.lead_email = team.lead_email or _lead_email(name)
         team.save(update_fields=["name", "lead_email"])
+        TeamWorkforce.objects.get_or_create(team=team, defaults=_rates(_kind))
+
+
+def _rates(kind: str) -> dict:
+    """The demo's prices: social media outsourced and paid by the contact, others by the hour."""
+    if kind == "social":
+        return {"outsourced": True, "price_per_contact": Decimal("4.50")}
+    return {"cost_per_agent_hour": Decimal(48 if kind in ("expert", "vip") else 36)}
 
 
 def _team_name(external_id: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from tickets.models import Agent, Team
+from workforce.costs import cost_per_contact
 
 from ..counting import Ask, counts, tables
 from ..queries.base import Table, collapse
@@ -23,6 +24,7 @@ from ..scope import Scope
 from . import panels
 from .headlines import Headline, drill_of, headline, headline_specs
 from .links import drill
+from .productivity import productivity_panel
 
 
 @dataclass
@@ -112,16 +114,23 @@ def overview_panels(
         "fcr_channel": Ask(KPIS["fcr"], scope.with_(by=("channel",))),
         "backlog": Ask(KPIS["backlog"], monthly),
         "incoming": Ask(KPIS["incoming"], monthly.with_(by=("channel",))),
+        "occupancy": Ask(KPIS["occupancy"], scope.with_(by=("team",))),
+        "handoffs": Ask(KPIS["chatbot_handoff"], scope.with_(by=("reason",))),
     }
     t = dict(zip(asked, tables(list(asked.values())), strict=True))
     phone = trends["phone_answer"]
+    names = _names()
     return panels.alarms(scope, phone, t["speed"], t["fcr_channel"]), [
         panels.satisfaction_panel(scope, trends["satisfaction"]),
         panels.resolution_panel(scope, trends["fcr"], t["declared"]),
         panels.repeat_panel(scope, trends["repeat"], t["causes"], t["by_reason"]),
-        panels.perception_panel(scope, t["gap_team"], t["gap_agent"], _names()),
+        panels.perception_panel(scope, t["gap_team"], t["gap_agent"], names),
         panels.drivers_panel(scope, {k: t[k] for k in ("exchanges", "repeat", "answer_target")}),
         panels.handling_panel(scope, trends["aht"], trends["exchanges"], phone, t["speed"]),
         panels.backlog_panel(scope, t["backlog"]),
         panels.flow_panel(scope, t["incoming"]),
-    ]
+        productivity_panel(
+            scope, t["occupancy"], t["handoffs"], cost_per_contact(scope.start, scope.end),
+            names["team"],
+        ),
+    ]  # fmt: skip

@@ -128,12 +128,14 @@ def test_the_overview_reads_a_fixed_number_of_queries(django_assert_num_queries,
     # month and once for the previous period (6), and whether each period may be read from the
     # rollups (2); panels: declared resolution, repeat causes, repeat by reason, perception by
     # team and by agent (2 each), three drivers, speed of answer, backlog, incoming flow, team
-    # and agent names (2), FCR by channel for its alarms (1), and the rollups' state for the
-    # period (1). The channels' targets and the sector references are read once, then cached
-    # (kpis.targets, kpis.references).
+    # and agent names (2), FCR by channel for its alarms (1), the rollups' state for the period
+    # (1); productivity: occupancy by team and its bands (2), chatbot hand-offs' sessions and
+    # answers (2), costs and rates (2), the stored facts' window each time the hand-offs'
+    # aggregates are built (3). The channels' targets and the sector references are read once,
+    # then cached (kpis.targets, kpis.references).
     channel_targets()
     sector_references()
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(33):
         data = overview_data(Scope(date(2024, 1, 1), date(2024, 3, 31), filters={"team": "x"}))
 
     assert [h.key for h in data.headlines] == [
@@ -141,7 +143,7 @@ def test_the_overview_reads_a_fixed_number_of_queries(django_assert_num_queries,
     ]  # fmt: skip
     assert [p.id for p in data.panels] == [
         "satisfaction", "resolution", "repeat", "perception", "drivers", "handling", "backlog",
-        "flow",
+        "flow", "productivity",
     ]  # fmt: skip
 
 

@@ -358,7 +358,12 @@ def test_the_overview_panels_read_the_part_rollups_not_the_answers_nor_the_conta
     read = " ".join(q["sql"] for q in queries)
     assert "kpis_partday" in read
     # Only the backlog (open tickets, as of now), FCR by channel (the alarms) and the names are
-    # read from the history.
+    # read from the history; and the productivity panel's chatbot hand-offs and cost per
+    # contact type, which no per-day rollup holds yet (README, Benchmarks).
+    costs = '"tickets_contact"."direction" AS "direction", "tickets_contact"."team_id" AS "team_id"'
+    read = " ".join(
+        q["sql"] for q in queries if "'chatbot'" not in q["sql"] and costs not in q["sql"]
+    )
     assert "surveys_response" not in read and "surveys_agentrating" not in read
     assert 'FROM "tickets_contact"' not in read
 

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from . import profile as p
+from . import shifts
 from .clock import DAY, WEEK, Calendar
 from .planner import (
     AGENT,
@@ -52,6 +53,7 @@ HEADERS = {
     ),
     "agent_ratings.csv": ("contact_id", "agent_id", "score", "rated_at"),
     "repeat_reasons.csv": ("contact_id", "reason_code", "answered_at"),
+    "agent_states.csv": shifts.HEADER,
 }  # fmt: skip
 
 # Heap event kinds. A new ticket sorts before a contact of the same second.
@@ -177,6 +179,8 @@ class HistoryGenerator:
             )
         )  # fmt: skip
         self.counts["contacts.csv"] += 1
+        if agent is not None and answered is not None and handle:
+            self.shifts.busy(agent, answered, min(answered + handle, ended))
         if spec[DIRECTION] == p.INBOUND:
             key = (customer, reason)
             previous = self.last_inbound.get(key)
@@ -274,14 +278,23 @@ class HistoryGenerator:
             self.w = {name: csv.writer(f, lineterminator="\n") for name, f in files.items()}
             for name, header in HEADERS.items():
                 self.w[name].writerow(header)
+            # Its own random stream: the other files stay what they were without states.
+            self.shifts = shifts.ShiftWriter(
+                self.w["agent_states.csv"].writerow,
+                self.cal.fmt,
+                random.Random(self.seed + 1),  # noqa: S311
+            )
             for i in days:
                 until = min(self.cal.midnights[i + 1], self.snapshot)
                 self._open_day(i, base)
                 self._drain(until)
                 self._flush(until)
+                self.shifts.flush(until)
                 self._forget(self.cal.midnights[i] - WEEK - DAY)
             self._drain(self.snapshot)
             self._flush(self.snapshot)
+            self.shifts.close(self.snapshot)
+            self.counts["agent_states.csv"] = self.shifts.count
         finally:
             for f in files.values():
                 f.close()
