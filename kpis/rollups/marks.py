@@ -31,13 +31,16 @@ from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import TruncDate
 
-from config.celery import queue_after_commit
+from config.celery import queue_after_commit_throttled
 from surveys.models import AgentRating, RepeatCause, Response
 from tickets.facts import fcr_window
 from tickets.models import Contact, Ticket
 
 from .build import rollup_zone
 from .models import DirtyDay, RollupState
+
+# While this cache key lives, a refresh is queued to start after it expires.
+REFRESH_QUEUED_KEY = "kpis:rollups:refresh-queued"
 
 
 def days_mark(days: Iterable[date]) -> int:
@@ -48,9 +51,10 @@ def days_mark(days: Iterable[date]) -> int:
     DirtyDay.objects.bulk_create([DirtyDay(day=d) for d in wanted], batch_size=500)
     from ..tasks import kpi_rollups_refresh
 
-    # After the commit; a broker that refuses the task loses nothing (the days stay dirty,
-    # hence scanned, until the beat's refresh), so it must not fail the write's request.
-    queue_after_commit(kpi_rollups_refresh)
+    # After the commit, one refresh a second at most however many writes mark days; a broker
+    # that refuses the task loses nothing (the days stay dirty, hence scanned, until the beat's
+    # refresh), so it must not fail the write's request.
+    queue_after_commit_throttled(kpi_rollups_refresh, REFRESH_QUEUED_KEY)
     return len(wanted)
 
 
@@ -253,4 +257,4 @@ def target_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     RollupState.objects.filter(pk=1).update(status=RollupState.BUILDING, built_through=None)
     from ..tasks import kpi_rollups_refresh
 
-    queue_after_commit(kpi_rollups_refresh)
+    queue_after_commit_throttled(kpi_rollups_refresh, REFRESH_QUEUED_KEY)
