@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("surveys.api_urls")),
     path("api/v1/", include("workforce.api_urls")),
     path("api/v1/kpis/", include("kpis.api_urls")),
+    path("api/v1/staffing/", include("kpis.staffing_api_urls")),
     # Before the account pages kpis.urls includes: the same names, with abuse limits.
     path("accounts/", include("guard.urls")),
     path("s/", include("surveys.urls")),

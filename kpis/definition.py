@@ -40,6 +40,7 @@ POINTS = "points"  # NPS, -100 to 100
 SECONDS = "seconds"
 SCORE = "score"  # a mean on an answer scale
 RATIO = "ratio"  # things per thing (contacts per ticket)
+MONEY = "money"  # an amount, in the currency the teams' rates are entered in
 FLAG = "flag"  # yes / no
 TEXT = "text"
 DATE = "date"

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from surveys.models import RepeatCauseCode
 from tickets.formulas import csv_cell, xlsx_cell
-from tickets.labels import channel_label, labels_held, priority_label, reason_label
+from tickets.labels import channel_label, direction_label, labels_held, priority_label, reason_label
 from tickets.models import Agent, Team
 
 from .definition import FLAG, Column, Kpi
@@ -45,6 +45,7 @@ KEY_LABELS = {
     "reason": gettext_lazy("Contact reason"),
     "priority": gettext_lazy("Priority"),
     "reason_code": gettext_lazy("Cause"),
+    "direction": gettext_lazy("Direction"),
     "questionnaire": gettext_lazy("Questionnaire"),
 }
 
@@ -63,7 +64,7 @@ def _key_readers(table: Table) -> dict[str, Callable[[Any], Any]]:
     keys = table.columns[: table.keys]
     readers: dict[str, Callable[[Any], Any]] = {
         "channel": channel_label, "reason": reason_label, "priority": priority_label,
-        "reason_code": _cause,
+        "reason_code": _cause, "direction": direction_label,
     }  # fmt: skip
     if "team" in keys:
         readers["team"] = _names(Team)

@@ -3,15 +3,14 @@
 A handled contact (an agent answered it and its handle time is known) costs its handle time at
 its team's cost per agent-hour, or its team's price per contact when the team is paid by the
 contact. Contacts of teams with neither are counted apart (`uncosted`), never priced at zero.
+The cost per contact type is the `contact_cost` KPI (kpis.queries.costs), priced here.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 
 from tickets.models import Contact
 
@@ -22,50 +21,25 @@ HANDLED = Q(agent__isnull=False, answered_at__isnull=False, handle_seconds__isnu
 HOUR = Decimal(3600)
 
 
-def _rates() -> dict[int, tuple[Decimal | None, Decimal | None]]:
-    rows = TeamWorkforce.objects.values_list("team_id", "cost_per_agent_hour", "price_per_contact")
+def team_rates() -> dict[str | None, tuple[Decimal | None, Decimal | None]]:
+    """Each team's (cost per agent-hour, price per contact), by the team's external id."""
+    rows = TeamWorkforce.objects.values_list(
+        "team__external_id", "cost_per_agent_hour", "price_per_contact"
+    )
     return {team: (hourly, each) for team, hourly, each in rows}
 
 
-def cost_per_contact(first: date, last: date) -> list[dict[str, Any]]:
-    """Per reason, channel and direction: contacts handled, AHT, cost per contact (None when
-    no contact of that type is costed), and how many were not costed."""
-    since, until = local_bounds(first, last)
-    rows = (
-        Contact.objects.filter(HANDLED, started_at__gte=since, started_at__lt=until)
-        .values("reason", "channel", "direction", "team_id")
-        .annotate(n=Count("id"), seconds=Sum("handle_seconds"))
-        .order_by()
-    )
-    rates = _rates()
-    types: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(
-        lambda: {"handled": 0, "seconds": 0, "costed": 0, "cost": Decimal(0)}
-    )
-    for r in rows:
-        t = types[(r["reason"], r["channel"], r["direction"])]
-        t["handled"] += r["n"]
-        t["seconds"] += r["seconds"]
-        hourly, each = rates.get(r["team_id"], (None, None))
-        if each is not None:
-            t["cost"] += each * r["n"]
-        elif hourly is not None:
-            t["cost"] += hourly * r["seconds"] / HOUR
-        else:
-            continue
-        t["costed"] += r["n"]
-    return [
-        {
-            "reason": reason,
-            "channel": channel,
-            "direction": direction,
-            "handled": t["handled"],
-            "aht_seconds": t["seconds"] / t["handled"],
-            "costed": t["costed"],
-            "uncosted": t["handled"] - t["costed"],
-            "cost_per_contact": round(t["cost"] / t["costed"], 2) if t["costed"] else None,
-        }
-        for (reason, channel, direction), t in sorted(types.items())
-    ]
+def team_cost(
+    rate: tuple[Decimal | None, Decimal | None], contacts: int, seconds: int
+) -> Decimal | None:
+    """What a team's handled contacts cost: its price per contact when it has one, else their
+    handle time at its cost per agent-hour; None (not costed) when it has neither."""
+    hourly, each = rate
+    if each is not None:
+        return each * contacts
+    if hourly is not None:
+        return hourly * seconds / HOUR
+    return None
 
 
 @dataclass

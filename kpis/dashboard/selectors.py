@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from tickets.models import Agent, Team
-from workforce.costs import cost_per_contact
 
 from ..counting import Ask, counts, tables
 from ..queries.base import Table, collapse
@@ -116,6 +115,8 @@ def overview_panels(
         "incoming": Ask(KPIS["incoming"], monthly.with_(by=("channel",))),
         "occupancy": Ask(KPIS["occupancy"], scope.with_(by=("team",))),
         "handoffs": Ask(KPIS["chatbot_handoff"], scope.with_(by=("reason",))),
+        # Over the period, whatever the filters: a type's cost is every team's that handled it.
+        "costs": Ask(KPIS["contact_cost"], Scope(scope.start, scope.end, by=("reason", "channel"))),
     }
     t = dict(zip(asked, tables(list(asked.values())), strict=True))
     phone = trends["phone_answer"]
@@ -130,7 +131,6 @@ def overview_panels(
         panels.backlog_panel(scope, t["backlog"]),
         panels.flow_panel(scope, t["incoming"]),
         productivity_panel(
-            scope, t["occupancy"], t["handoffs"], cost_per_contact(scope.start, scope.end),
-            names["team"],
+            scope, t["occupancy"], t["handoffs"], t["costs"].records(), names["team"],
         ),
     ]  # fmt: skip

@@ -154,6 +154,7 @@ def test_a_segment_with_fewer_answers_than_the_minimum_is_flagged_not_hidden(set
 ALWAYS_CUT = {
     "perception_gap", "speed_of_answer", "response_rate", "satisfaction_by_exchanges",
     "satisfaction_by_repeat", "satisfaction_by_answer_target",
+    "contact_cost",  # always cut by direction
 }  # fmt: skip
 
 
@@ -225,6 +226,8 @@ def test_each_kpi_is_one_query(django_assert_num_queries):
         # chatbot_handoff: the stored facts' window, the chatbot sessions, then the chatbot's
         # CSAT answers.
         expected = 3 if name == "chatbot_handoff" else expected
+        # contact_cost: the handled contacts per team, then the teams' rates.
+        expected = 2 if name == "contact_cost" else expected
         with django_assert_num_queries(expected):
             run(name, by="month,channel")
 

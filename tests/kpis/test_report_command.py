@@ -77,10 +77,12 @@ def test_the_full_report_reads_each_table_once_per_family(django_assert_num_quer
     # chatbot hand-offs: chatbot sessions, then the chatbot's answers, and the stored facts'
     # window their aggregates read each time they are built (twice); the channels' answer
     # targets, read once (then cached) by the part rollups' aggregates (kpis.rollups.parts).
-    with django_assert_num_queries(21):
+    # Cost per contact type: the handled contacts per team, then the teams' rates, for each of
+    # its 3 sections.
+    with django_assert_num_queries(27):
         report = build_report(date(2024, 1, 1), date(2024, 12, 31))
 
-    assert len(report) == 22
+    assert len(report) == 25
 
 
 def test_sections_summed_from_one_scan_equal_each_kpi_computed_alone(settings):

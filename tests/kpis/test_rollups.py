@@ -296,9 +296,13 @@ def test_the_import_builds_the_rollups_and_every_section_equals_the_scanned_one(
     read = " ".join(q["sql"] for q in queries)
     for table in ("contactday", "ticketday", "responseday", "ratingday", "causeday"):
         assert f"kpis_{table}" in read
-    # Only the backlog, the count of tickets created and the chatbot hand-offs (sessions
-    # followed by a contact, which no per-day rollup holds) are read from the history.
-    read = " ".join(q["sql"] for q in queries if "'chatbot'" not in q["sql"])
+    # Only the backlog, the count of tickets created, the chatbot hand-offs (sessions
+    # followed by a contact) and the cost per contact type (by direction and team), which no
+    # per-day rollup holds, are read from the history.
+    costs = '"tickets_contact"."answered_at" IS NOT NULL AND "tickets_contact"."handle_seconds" IS NOT NULL'  # noqa: E501
+    read = " ".join(
+        q["sql"] for q in queries if "'chatbot'" not in q["sql"] and costs not in q["sql"]
+    )
     for table in (
         "tickets_contact",
         "surveys_response",
@@ -360,7 +364,7 @@ def test_the_overview_panels_read_the_part_rollups_not_the_answers_nor_the_conta
     # Only the backlog (open tickets, as of now), FCR by channel (the alarms) and the names are
     # read from the history; and the productivity panel's chatbot hand-offs and cost per
     # contact type, which no per-day rollup holds yet (README, Benchmarks).
-    costs = '"tickets_contact"."direction" AS "direction", "tickets_contact"."team_id" AS "team_id"'
+    costs = '"tickets_contact"."answered_at" IS NOT NULL AND "tickets_contact"."handle_seconds" IS NOT NULL'  # noqa: E501
     read = " ".join(
         q["sql"] for q in queries if "'chatbot'" not in q["sql"] and costs not in q["sql"]
     )

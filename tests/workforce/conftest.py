@@ -4,6 +4,7 @@ from tests.tickets.conftest import (  # noqa: F401
     integration,
     integration_token,
     outsider,
+    quality_manager,
     staff,
     token_client,
 )
