@@ -124,7 +124,7 @@ def main() -> None:
     settings.ROOT_URLCONF = "answer_urls"  # as the server's (answer_wsgi.py)
     from django.core.management import call_command
     from django.db import connection
-    from support import fresh_database
+    from support import database_drop, fresh_database
 
     if not settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
         sys.exit("Set REDIS_URL (e.g. redis://127.0.0.1:6379/9): the limits' cache and broker.")
@@ -159,7 +159,7 @@ def main() -> None:
     finally:
         _broker_queue_clear()
         if not args.keep:
-            _database_drop()
+            database_drop()
 
 
 def _production_env(static_root: Path) -> dict[str, str]:
@@ -510,22 +510,6 @@ def _broker_queue_clear() -> None:
         import redis
 
         redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("celery")
-
-
-def _database_drop() -> None:
-    import psycopg
-    from django.db import connection
-
-    db = connection.settings_dict
-    connection.close()
-    params = {
-        "host": db["HOST"] or None,
-        "port": db["PORT"] or None,
-        "user": db["USER"] or None,
-        "password": db["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
 
 
 if __name__ == "__main__":

@@ -5,13 +5,33 @@ import sys
 
 def fresh_database() -> None:
     """Drop, create and migrate the database DATABASE_URL names, which must hold "bench"."""
-    import psycopg
     from django.core.management import call_command
     from django.db import connection
 
     db = connection.settings_dict
     if connection.vendor != "postgresql" or "bench" not in db["NAME"]:
         sys.exit('DATABASE_URL must name a PostgreSQL database with "bench" in its name.')
+    with _server() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
+        admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    call_command("migrate", verbosity=0)
+
+
+def database_drop() -> None:
+    """Drop the database DATABASE_URL names, once a run is over."""
+    from django.db import connection
+
+    with _server() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{connection.settings_dict["NAME"]}"')
+
+
+def _server():
+    """A connection to the server's `postgres` database, as DATABASE_URL's user, with Django's
+    own connection closed (a database in use cannot be dropped)."""
+    import psycopg
+    from django.db import connection
+
+    db = connection.settings_dict
     connection.close()
     params = {
         "host": db["HOST"] or None,
@@ -19,7 +39,4 @@ def fresh_database() -> None:
         "user": db["USER"] or None,
         "password": db["PASSWORD"] or None,
     }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{db["NAME"]}"')
-        admin.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    call_command("migrate", verbosity=0)
+    return psycopg.connect(dbname="postgres", autocommit=True, **params)
