@@ -19,6 +19,7 @@ from tickets.permissions import IsQualityManagerOrIntegration
 from tickets.tokens import TokenScope
 
 from . import render
+from .attachments import XLSX_TYPE
 from .compare import comparable, compare
 from .downloads import kpi_download
 from .registry import KPIS
@@ -59,7 +60,7 @@ class KpiApi(APIView):
         responses={
             200: KpiOutputSerializer,
             (200, "text/csv"): OpenApiTypes.STR,
-            (200, render.XLSX_TYPE): OpenApiTypes.BINARY,
+            (200, XLSX_TYPE): OpenApiTypes.BINARY,
             **error_responses(404),
         },
         description=KPI_DESCRIPTION,

@@ -24,15 +24,14 @@ from django.utils.translation import gettext as _
 
 from surveys.models import RepeatCauseCode
 from tickets.formulas import csv_cell, xlsx_cell
-from tickets.labels import channel_label, direction_label, labels_held, priority_label, reason_label
+from tickets.labels import channel_label, direction_label, priority_label, reason_label
 from tickets.models import Agent, Team
 
+from .attachments import attachment
 from .definition import FLAG, Column, Kpi
 from .describe import period_described, segment_described
 from .queries.base import Table
 from .scope import Scope
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The leading columns of a table (kpis.queries.base.key_columns) as people call them.
 KEY_LABELS = {
@@ -184,11 +183,9 @@ def xlsx_body(kpi: Kpi, scope: Scope, table: Table) -> bytes:
 
 
 def kpi_download(kpi: Kpi, scope: Scope, table: Table, kind: str) -> HttpResponse:
-    with labels_held():
-        if kind == "xlsx":
-            response = HttpResponse(xlsx_body(kpi, scope, table), content_type=XLSX_TYPE)
-        else:
-            body = csv_body(kpi, scope, table)
-            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{file_name(kpi, scope)}.{kind}"'
-    return response
+    return attachment(
+        kind,
+        file_name(kpi, scope),
+        xlsx=lambda: xlsx_body(kpi, scope, table),
+        csv=lambda: csv_body(kpi, scope, table),
+    )

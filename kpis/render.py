@@ -12,8 +12,6 @@ from tickets.formulas import csv_cell, xlsx_cell
 from .queries.base import Table
 from .report import plain, report_as_json
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def as_plain(table: Table) -> dict[str, Any]:
     """A table as JSON-ready columns and rows (ISO dates, numeric agent ids as numbers)."""

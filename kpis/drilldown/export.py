@@ -19,12 +19,10 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from tickets.labels import labels_held
-
+from ..attachments import attachment
 from ..scope import zone
 from .columns import Column
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 100_000
 
 
@@ -90,12 +88,9 @@ def xlsx_body(title: list[str], columns: Sequence[Column], rows: Iterable[Any]) 
 def download(
     kind: str, name: str, title: list[str], columns: Sequence[Column], rows: Iterable[Any]
 ) -> HttpResponse:
-    filename = slugify(" ".join(title[:3]))[:120] or name
-    with labels_held():
-        if kind == "xlsx":
-            response = HttpResponse(xlsx_body(title, columns, rows), content_type=XLSX_TYPE)
-        else:
-            body = csv_body(title, columns, rows)
-            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{kind}"'
-    return response
+    return attachment(
+        kind,
+        slugify(" ".join(title[:3]))[:120] or name,
+        xlsx=lambda: xlsx_body(title, columns, rows),
+        csv=lambda: csv_body(title, columns, rows),
+    )
