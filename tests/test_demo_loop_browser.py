@@ -9,7 +9,6 @@ test-artifacts/demo/.
 """
 
 import io
-import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,12 +16,10 @@ from typing import TYPE_CHECKING
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
 from django.test import override_settings
 
 from surveys.models import AgentRating, FollowUp, FollowUpStatus, Response
-from tests.conftest import _missing
-from tests.surveys.test_browser import ARGS, CHROMIUM
+from tests.browser import chromium
 
 if TYPE_CHECKING:
     from playwright.sync_api import ViewportSize
@@ -59,16 +56,7 @@ def demo(tmp_path, eager):
 
 @pytest.fixture
 def phone(live_server, demo):
-    if not os.path.exists(CHROMIUM):
-        _missing(f"no Chromium at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[dev]')")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium(ARTIFACTS) as browser:
         context = browser.new_context(viewport=PHONE, locale="fr-FR")
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -79,8 +67,6 @@ def phone(live_server, demo):
             yield page, live_server.url, demo, errors
         finally:
             context.close()
-            browser.close()
-            connections.close_all()
 
 
 def _look(page, name: str) -> None:

@@ -8,20 +8,18 @@ violation, and nothing is wider than a 390 px phone. Screenshots go to test-arti
 
 import csv
 import io
-import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connections
 from django.test import Client
 from openpyxl import load_workbook
 
 from kpis.demo import history_load_sample
+from tests.browser import chromium
 from tests.conftest import _missing
-from tests.surveys.test_browser import ARGS, CHROMIUM
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "kpis"
 AXE = Path(settings.BASE_DIR) / ".venv" / "npm" / "axe-core" / "axe.min.js"
@@ -40,22 +38,13 @@ OVERFLOW = """() => [...document.querySelectorAll('body *')]
 @pytest.fixture
 def browser_page(live_server, transactional_db):
     """A desktop-sized page logged in as a quality manager, with its console errors kept."""
-    if not os.path.exists(CHROMIUM):
-        _missing(f"no Chromium at {CHROMIUM}")
     if not AXE.exists():
         _missing(f"no axe-core at {AXE} (make install-dev fetches it)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[dev]')")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     history_load_sample(contacts=1500)
     user = User.objects.create_superuser("manager", "qm@example.com", None)
     client = Client()
     client.force_login(user)
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium(ARTIFACTS) as browser:
         context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
         context.add_cookies(
             [
@@ -75,8 +64,6 @@ def browser_page(live_server, transactional_db):
             yield page
         finally:
             context.close()
-            browser.close()
-            connections.close_all()
 
 
 def shot(page, name: str) -> None:

@@ -4,31 +4,20 @@ Answered with the mouse and with the keyboard, in French and in English, on a ph
 screen; screenshots go to test-artifacts/surveys/ for a person to look at.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
 from surveys.models import AgentRating, InvitationStatus, Response
 from surveys.tokens import token_issue
-from tests.conftest import _missing
+from tests.browser import chromium
 from tests.factories import AgentFactory, ContactFactory
 from tests.surveys.factories import InvitationFactory, questionnaire
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "surveys"
 PHONE = {"width": 390, "height": 844}
 
@@ -37,24 +26,9 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 @pytest.fixture
 def page(live_server, transactional_db):
-    """A phone-sized page in a fresh headless Chromium, started after the test database.
-
-    Playwright's sync API runs an event loop in this thread, and Django then hands out a
-    separate database connection for it: starting the browser only once the test database is
-    set up, and closing that connection before the test database is flushed, keeps the two
-    apart (and the flush sees the test's rows).
-    """
-    if not os.path.exists(CHROMIUM):
-        _missing(f"no Chromium at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[dev]')")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        # The tests' own ORM calls are plain synchronous code all the same.
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    """A phone-sized page in a fresh headless Chromium, started after the test database (see
+    tests.browser for why)."""
+    with chromium(ARTIFACTS) as browser:
         context = browser.new_context(viewport=PHONE, device_scale_factor=1)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -62,8 +36,6 @@ def page(live_server, transactional_db):
             yield page
         finally:
             context.close()
-            browser.close()
-            connections.close_all()
 
 
 def shot(page, name: str) -> None:

@@ -4,20 +4,17 @@ Headless Chromium reports each refusal as a `securitypolicyviolation` event and 
 error; both are collected while the pages of each role are opened, as their users open them.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connections
 from django.test import Client
 
 from surveys.tokens import token_issue
-from tests.conftest import _missing
+from tests.browser import chromium
 from tests.factories import AgentFactory
 from tests.surveys.factories import InvitationFactory, questionnaire
-from tests.surveys.test_browser import ARGS, CHROMIUM
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "web"
 WATCH = """
@@ -33,21 +30,8 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 @pytest.fixture
 def browser(live_server, transactional_db):
     """A desktop-sized Chromium that records every refusal and script error of its pages."""
-    if not os.path.exists(CHROMIUM):
-        _missing(f"no Chromium at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[dev]')")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            connections.close_all()
+    with chromium(ARTIFACTS) as browser:
+        yield browser
 
 
 def _console_error(message) -> bool:
