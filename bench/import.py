@@ -105,11 +105,15 @@ def statements_over(seconds: float, enabled: bool):
         print(f"  {elapsed:6.2f} s  {sql}")
 
 
+# Where every delta history ends: in the past (the import refuses a history in the future), and
+# where the 18-month history starting on 2024-01-01 always ended, so runs stay comparable.
+DELTA_END = date(2025, 7, 1)
+
+
 def delta_history(contacts: int, seed: int, months: int, data: Path) -> Path:
-    """A history from 2024-01-01 over `months`, cut two days before its end."""
-    start = date(2024, 1, 1)
-    month = start.month - 1 + months
-    end = date(start.year + month // 12, month % 12 + 1, 1)
+    """A history of `months` ending on DELTA_END, cut two days before its end."""
+    first = DELTA_END.year * 12 + DELTA_END.month - 1 - months
+    start, end = date(first // 12, first % 12 + 1, 1), DELTA_END
     at = datetime.combine(end - timedelta(days=2), day_time.min, tzinfo=UTC)
     directory = data / "history"
     if not (directory / "contacts.csv").exists():
