@@ -38,9 +38,9 @@ def database_save() -> None:
 
     with _server() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{saved_name()}"')
-        admin.execute(
-            f'CREATE DATABASE "{saved_name()}" TEMPLATE "{connection.settings_dict["NAME"]}" STRATEGY FILE_COPY'
-        )
+        # A copy of the files: the shared buffers are left as they are.
+        name = connection.settings_dict["NAME"]
+        admin.execute(f'CREATE DATABASE "{saved_name()}" TEMPLATE "{name}" STRATEGY FILE_COPY')
 
 
 def database_restore() -> bool:
@@ -54,10 +54,9 @@ def database_restore() -> bool:
         ).fetchone()
         if not exists:
             return False
-        admin.execute(f'DROP DATABASE IF EXISTS "{connection.settings_dict["NAME"]}"')
-        admin.execute(
-            f'CREATE DATABASE "{connection.settings_dict["NAME"]}" TEMPLATE "{saved_name()}" STRATEGY FILE_COPY'
-        )
+        name = connection.settings_dict["NAME"]
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{saved_name()}" STRATEGY FILE_COPY')
     return True
 
 
