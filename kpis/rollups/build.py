@@ -92,9 +92,12 @@ def _insert(spec: RollupSpec, since: datetime, until: datetime, tz: ZoneInfo) ->
         *(f"r_{col}" for col in spec.segments),
         *(f"COALESCE(m_{col}, 0)" for col in spec.measures),
     ]
+    # Day by day: a day's rows then lie together, and rebuilding a few days after an import
+    # reads and deletes a few pages, not a page per row scattered over the whole table (a
+    # build in one pass groups by hash, in no order).
     sql = (
         f"INSERT INTO {quote(spec.model._meta.db_table)} ({', '.join(map(quote, columns))}) "
-        f"SELECT {', '.join(values)} FROM ({select}) AS rolled"
+        f"SELECT {', '.join(values)} FROM ({select}) AS rolled ORDER BY r_day"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
