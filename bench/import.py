@@ -20,7 +20,17 @@ sent again unchanged. Prints each time next to N, the unchanged export's against
 its files:
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecoute_scale_bench \
-        .venv/bin/python bench/import.py --delta --contacts 1000000 [--months 18]
+        .venv/bin/python bench/import.py --delta --contacts 1000000 [--months 18] [--saved]
+
+--saved keeps a copy of the loaded history beside the database (<database>_saved, copied before
+the day is imported); a later run with --saved starts from that copy (migrated to the code's
+schema) and imports only the day, a few seconds instead of minutes. Drop the copy to load
+afresh, and when done.
+
+--profile lists the statements slower than --profile-ms (default 200) with a label (where in
+the project each was sent from, and its first words); --profile-json PATH writes every
+statement of the day's import there; --compare A.json B.json ... sets them side by side, per
+label (e.g. the day at 1M and at 5M, or before and after a change).
 """
 
 import argparse
@@ -101,7 +111,7 @@ def statement_label(sql: str) -> str:
             and path.parent.name != "bench"
             and frame.name != "execute"
         ):
-            where = f"{path.relative_to(ROOT).with_suffix('')}.{frame.name}:{frame.lineno}"
+            where = f"{path.relative_to(ROOT).with_suffix('')}.{frame.name}"
             break
     words = re.sub(r"'[^']*'|\b\d+\b", "?", " ".join(sql.split()))
     return f"{where} {words[:70]}"
