@@ -50,7 +50,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
             "charts": [c["chart"].as_json() for c in channels if not c["chart"].empty],
             "chart_text": {"interval": "", "open": ""},
             "level_pct": round(plan.level * 100),
-            "shrinkage_pct": round(plan.shrinkage.share * 100, 1),
+            "holiday": plan.holidays.get(day, ""),
         },
     )  # fmt: skip
 
@@ -81,7 +81,15 @@ def _shown(channel: ChannelPlan, day: date) -> dict:
         y_min=0,
     )
     mape = [(week, value) for week, value in channel.mape.items()]
-    return {"plan": channel, "slots": slots, "chart": chart, "mape": mape}
+    ratio = channel.holidays.ratio
+    return {
+        "plan": channel,
+        "slots": slots,
+        "chart": chart,
+        "mape": mape,
+        "shrinkage_pct": round(channel.shrinkage.share * 100, 1),
+        "holiday_pct": None if ratio is None else round(ratio * 100),
+    }
 
 
 def _csv(plan: StaffingPlan) -> HttpResponse:
@@ -97,6 +105,7 @@ def _csv(plan: StaffingPlan) -> HttpResponse:
             _("Forecast contacts"),
             _("Agents answering"),
             _("Agents needed"),
+            _("Public holiday"),
         ]
     )
     for channel in plan.channels:
@@ -109,6 +118,7 @@ def _csv(plan: StaffingPlan) -> HttpResponse:
                     formats.number_format(round(s.contacts, 2), 2),
                     s.answering,
                     s.scheduled,
+                    s.holiday,
                 ]
             )
     response = HttpResponse(
