@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connectors', '0001_sources_payloads'),
+        ('connectors', '0002_encrypted_secrets'),
     ]
 
     operations = [
