@@ -66,8 +66,17 @@ def _rates(kind: str) -> dict:
     return {"cost_per_agent_hour": Decimal(48 if kind in ("expert", "vip") else 36)}
 
 
+# Names the codes cannot spell (accents, hyphens).
+TEAM_NAMES = {
+    "bordeaux_ecrit": "Bordeaux Écrit", "back_office": "Back-office",
+    "reseaux_sociaux": "Réseaux sociaux",
+}  # fmt: skip
+
+
 def _team_name(external_id: str) -> str:
     """paris_n1 -> Paris N1: people read names, not codes."""
+    if external_id in TEAM_NAMES:
+        return TEAM_NAMES[external_id]
     return " ".join(
         word.upper() if word in ("n1", "n2", "vip") else word.capitalize()
         for word in external_id.split("_")

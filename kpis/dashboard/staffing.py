@@ -105,10 +105,13 @@ def _csv(plan: StaffingPlan) -> HttpResponse:
             _("Forecast contacts"),
             _("Agents answering"),
             _("Agents needed"),
+            _("Agents needed before rounding"),
             _("Public holiday"),
         ]
     )
     for channel in plan.channels:
+        # A scheduling tool that sums half-hours before rounding takes this column.
+        share = channel.shrinkage.share
         for s in channel.slots:
             writer.writerow(
                 [
@@ -118,6 +121,7 @@ def _csv(plan: StaffingPlan) -> HttpResponse:
                     formats.number_format(round(s.contacts, 2), 2),
                     s.answering,
                     s.scheduled,
+                    formats.number_format(round(s.need / (1 - share), 2), 2),
                     s.holiday,
                 ]
             )

@@ -85,6 +85,10 @@ def test_the_csv_has_every_half_hour_of_next_month_per_channel(client, history):
         r for r in phone if r[2] == "10:00" and datetime.fromisoformat(r[1]).weekday() < 5
     ]
     assert all(float(r[3].replace(",", ".")) > 0.9 and int(r[5]) >= 1 for r in weekday_ten)
+    # Agents needed is the column before it, rounded up once.
+    for r in weekday_ten:
+        unrounded, needed = float(r[6].replace(",", ".")), int(r[5])
+        assert needed - 1 < unrounded + 0.005 and unrounded - 0.005 <= needed
 
 
 def test_a_holiday_is_named_on_the_page_and_in_the_csv_and_forecast_from_past_ones(
