@@ -79,17 +79,23 @@ def _event(data: dict, mapper: Mapper) -> Mapped:
 
 
 def _presence(data: dict, mapper: Mapper) -> Mapped:
-    detail = data.get("detail") if isinstance(data.get("detail"), dict) else {}
-    event = data.get("event") if isinstance(data.get("event"), dict) else {}
-    status = event.get("new_unified_state")
-    status = status if isinstance(status, dict) else {}
+    detail = _object(data.get("detail"))
+    event = _object(data.get("event"))
+    status = _object(event.get("new_unified_state"))
     agent = mapper.agent(required(text_id(detail.get("agent_id")), _("agent id")))
     state = mapper.state(UNIFIED_STATES, status.get("name"), status.get("id"))
-    at = parse_time(event.get("updated_at")) or parse_time(data.get("time"))
+    at = required(
+        parse_time(event.get("updated_at")) or parse_time(data.get("time")),
+        _("time of the status change"),
+    )
     assert agent is not None
-    mapped = Mapped(at=required(at, _("time of the status change")))
+    mapped = Mapped(at=at)
     mapped.states.append(StateChange(agent, state, at))
     return mapped
+
+
+def _object(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _export(data: dict, mapper: Mapper) -> Mapped:

@@ -97,7 +97,8 @@ def test_a_state_overlapping_a_stored_one_fails_naming_it_as_the_api_does(client
     )
     payloads_process()
 
-    state, reason = outcome(Payload.objects.order_by("pk").last())
+    [_first, second] = Payload.objects.order_by("pk")
+    state, reason = outcome(second)
     assert state == PayloadState.FAILED
     assert "overlaps" in reason and "handling" in reason
     assert [s for s, _a, _e in states("gx-A7")] == ["handling"]
