@@ -160,9 +160,9 @@ def _staffed(contact: Contact | None) -> bool:
     return contact is not None and contact.team_id is not None
 
 
-def _last_staffed_contacts(ticket_ids: set[int]) -> dict[int, Contact]:
+def _last_staffed_contacts(ticket_ids: set[int]) -> dict[int | None, Contact]:
     """{ticket id: its last contact a team handled}."""
-    staffed: dict[int, Contact] = {}
+    staffed: dict[int | None, Contact] = {}
     for contact in (
         Contact.objects.filter(ticket_id__in=ticket_ids, team__isnull=False)
         .order_by("started_at", "id")
