@@ -79,17 +79,6 @@ class ChannelPlan:
     def total(self) -> float:
         return sum(s.contacts for s in self.slots)
 
-    def days(self) -> list[dict]:
-        """Per day: contacts, the busiest half-hour's agents, agent-hours to schedule."""
-        out: dict[date, dict] = {}
-        for s in self.slots:
-            day = out.setdefault(s.start.date(), {"day": s.start.date(), "contacts": 0.0,
-                                                  "peak": 0, "hours": 0.0})  # fmt: skip
-            day["contacts"] += s.contacts
-            day["peak"] = max(day["peak"], s.scheduled)
-            day["hours"] += s.scheduled / 2
-        return list(out.values())
-
 
 @dataclass
 class StaffingPlan:
