@@ -23,6 +23,11 @@ _secret = env.secret
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.secret("SECRET_KEY", default="insecure-development-key" if DEBUG else None)
+# A new SECRET_KEY comes in with the old ones kept here: sessions and the stored helpdesk secrets
+# (encrypted with a key derived from SECRET_KEY) still read until they are written again.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# The salt of that derived key (encrypted_fields reads SALT_KEY); not a secret itself.
+SALT_KEY = env.str("FIELD_ENCRYPTION_SALT", default="ecoute-stored-secrets")
 if DEBUG:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
     SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -359,6 +364,16 @@ KPI_ANSWER_TARGET_SECONDS = {
 # logged-in time lost to breaks assumed when no agent state is known.
 STAFFING_SERVICE_LEVEL_PCT = env.float("STAFFING_SERVICE_LEVEL_PCT", default=80.0)
 STAFFING_DEFAULT_SHRINKAGE_PCT = env.float("STAFFING_DEFAULT_SHRINKAGE_PCT", default=30.0)
+# Country whose public holidays the forecast treats apart (ISO 3166 code; empty: none).
+STAFFING_HOLIDAYS_COUNTRY = env.str("STAFFING_HOLIDAYS_COUNTRY", default="FR").strip().upper()
+if STAFFING_HOLIDAYS_COUNTRY:
+    import holidays as _holidays
+
+    if STAFFING_HOLIDAYS_COUNTRY not in _holidays.list_supported_countries():
+        env.problem(
+            f"STAFFING_HOLIDAYS_COUNTRY={STAFFING_HOLIDAYS_COUNTRY!r} is not a country the "
+            "holidays package knows: an ISO 3166 code such as FR, BE or CH, or empty for none."
+        )
 
 # --- Security headers -----------------------------------------------------------------------
 # No inline script or style anywhere: every page's scripts and styles are static files. A page

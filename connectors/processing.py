@@ -48,6 +48,7 @@ from tickets.serializers import (
 from tickets.services import history_upsert
 
 from . import chatwoot, freshdesk, generic, zammad, zendesk
+from .agent_states import states_import
 from .mapping import Mapped, Mapper, Rating, Unmappable
 from .models import Kind, Payload, PayloadState
 
@@ -311,6 +312,9 @@ def _record(
     ratings = [(i, r) for i in items for r in i.mapped.ratings]
     if ratings:
         _ratings_import(ratings, outcomes)
+    # Agents' states (presence events), through the app that keeps them: connectors.agent_states.
+    for pk, reason in states_import(items).items():
+        outcomes[pk] = Outcome(PayloadState.FAILED, reason)
 
 
 def _merged_tickets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
