@@ -12,7 +12,9 @@
    facts (tickets.facts: previous contact, repeat flags, a ticket's inbound contacts) are computed
    in the staging tables and inserted with the rows. Computing them after the insert would rewrite
    every row once more (about as long as the insert itself); tickets.facts' refresh that follows
-   then finds nothing or little to change.
+   then finds nothing or little to change. A small import (at most FULL_REFRESH_FROM customers)
+   inserts its rows without facts instead: the refresh scoped to its partitions computes them,
+   which costs less than reading the whole history of every customer touched first.
 5. One INSERT ... SELECT ... ON CONFLICT (external_id) DO UPDATE ... WHERE (row) IS DISTINCT FROM
    per table: a row sent again unchanged is not written.
 6. A large load goes in with the tables' foreign keys and secondary indexes dropped and
