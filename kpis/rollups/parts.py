@@ -23,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +35,9 @@ from django.db.models.functions import Trunc, TruncDate
 from ..registry import KPIS
 from ..scope import Scope
 from .models import PART_MEASURES, PartDay
+
+if TYPE_CHECKING:
+    from ..definition import Part
 
 SEGMENTS = ("channel", "team")
 
@@ -63,12 +67,32 @@ ENTRIES: tuple[tuple[str, int, tuple[str, ...], tuple[str, ...]], ...] = (
 @dataclass(frozen=True)
 class Entry:
     name: str  # PartDay.part
-    source: Any  # kpis.sources.Source
-    where: Q | None
+    part: Part
     keys: tuple[str, ...]  # held in KEY_COLUMNS, in this order
     segments: tuple[str, ...]
-    dimensions: Mapping[str, Any]  # the part's dimensions (paths, or expressions per row)
-    measures: dict[str, Any]  # aggregate name -> expression, in column order (m0, m1...)
+
+    @property
+    def source(self) -> Any:  # kpis.sources.Source
+        return self.part.source
+
+    @property
+    def where(self) -> Q | None:
+        return self.part.where
+
+    # Computed when first asked, not for every entry a query is checked against: some read the
+    # database (the hand-offs' window).
+    @cached_property
+    def dimensions(self) -> Mapping[str, Any]:
+        """The part's dimensions (paths, or expressions per row)."""
+        return self.part.dims()
+
+    @cached_property
+    def measures(self) -> dict[str, Any]:
+        """Aggregate name -> expression, in column order (m0, m1...)."""
+        measures = self.part.measures()
+        if len(measures) > PART_MEASURES:
+            raise ImproperlyConfigured(f"{self.name}: more aggregates than PartDay has columns.")
+        return measures
 
     def column(self, measure: str) -> str:
         return f"m{list(self.measures).index(measure)}"
@@ -86,14 +110,9 @@ def entries() -> list[Entry]:
     for kpi_name, index, keys, segments in ENTRIES:
         if kpi_name not in KPIS:
             continue
-        part = KPIS[kpi_name].parts[index]
-        measures = part.measures()
-        if len(measures) > PART_MEASURES:
-            raise ImproperlyConfigured(f"{kpi_name}: more aggregates than PartDay has columns.")
         if len(keys) > len(KEY_COLUMNS):
             raise ImproperlyConfigured(f"{kpi_name}: more keys than PartDay has columns.")
-        name = f"{kpi_name}.{index}"
-        out.append(Entry(name, part.source, part.where, keys, segments, part.dims(), measures))
+        out.append(Entry(f"{kpi_name}.{index}", KPIS[kpi_name].parts[index], keys, segments))
     return out
 
 
