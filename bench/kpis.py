@@ -314,7 +314,7 @@ def workforce(rounds: int) -> None:
           f"{PresenceHour.objects.count():,} agent-hours")  # fmt: skip
     scope = Scope(*MONTH)
     asks = productivity_asks(scope)
-    print(f"    {MONTH[0]:%Y-%m} read from the rollups: {period_clean(scope)}")
+    print(f"    {MONTH[0]:%Y-%m} may be read from the rollups: {period_clean(scope)}")
 
     def panel() -> None:
         with checks_shared():  # as in the overview: the period's state read once
