@@ -2,7 +2,8 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecoute_bench_connectors \\
         CELERY_BROKER_URL=redis://127.0.0.1:6379/8 \\
-        .venv/bin/python bench/webhooks.py [--requests 6000] [--backlog 100000] [--processes 2]
+        .venv/bin/python bench/webhooks.py [--requests 6000] [--backlog 100000] [--processes 2] \\
+        [--profile FILE]
 
 The database named by DATABASE_URL must have "bench" and "connectors" in its name: it is
 dropped, created and migrated.
@@ -19,9 +20,10 @@ dropped, created and migrated.
    pending, then recorded by --processes processes running the workers' code
    (connectors.processing.payloads_process: batches of CONNECTORS_BATCH_SIZE through the
    services' bulk upsert). The baseline is the services alone: the same tickets and contacts,
-   already mapped and checked, through `contacts_upsert` and `tickets_upsert` in the same
-   batches, in one process (on --baseline-bodies of them). Prints bodies per second and the
-   ratio.
+   already mapped and checked, through `history_upsert` (the write processing calls) in the
+   same batches, in one process (on --baseline-bodies of them). Prints bodies per second and
+   the ratio. --profile FILE processes the backlog in this process under cProfile instead, and
+   prints the costliest calls.
 """
 
 import argparse
@@ -56,6 +58,9 @@ def main() -> None:
         "--baseline-bodies", type=int, default=20_000, help="for the services' rate"
     )
     parser.add_argument("--skip-accept", action="store_true")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="process the backlog in this process under cProfile"
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -247,11 +252,15 @@ def process(args, source) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     connection.close()
-    print(f"Processing {args.backlog:,} stored bodies with {args.processes} processes...")
-    began = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(args.processes) as pool:
-        done = sum(pool.map(_worker, range(args.processes)))
-    took = time.perf_counter() - began
+    if args.profile:
+        done, took = _profiled(args.profile)
+        args.processes = 1
+    else:
+        print(f"Processing {args.backlog:,} stored bodies with {args.processes} processes...")
+        began = time.perf_counter()
+        with multiprocessing.get_context("fork").Pool(args.processes) as pool:
+            done = sum(pool.map(_worker, range(args.processes)))
+        took = time.perf_counter() - began
     states = dict(Payload.objects.values_list("state").annotate(n=_count()).order_by())
     rate = done / took
     print(f"  processed {done:,} in {took:.1f} s: {rate:,.0f} bodies/s; states {states}")
@@ -261,6 +270,23 @@ def process(args, source) -> None:
         f"Processing: {rate:,.0f} bodies/s ({args.processes} processes) against the services "
         f"alone {base_rate:,.0f} bodies/s (1 process), ratio {rate / base_rate:.2f}"
     )
+
+
+def _profiled(path: str) -> tuple[int, float]:
+    """The backlog in this process under cProfile: the costliest calls printed, all in `path`."""
+    import cProfile
+    import pstats
+
+    from connectors.processing import payloads_process
+
+    print(f"Processing the backlog in 1 process under cProfile (stats in {path})...")
+    profiler = cProfile.Profile()
+    began = time.perf_counter()
+    done = profiler.runcall(payloads_process)
+    took = time.perf_counter() - began
+    profiler.dump_stats(path)
+    pstats.Stats(path).sort_stats("cumulative").print_stats(40)
+    return done, took
 
 
 def _count():
@@ -283,7 +309,7 @@ def _services_baseline(count: int, started: datetime) -> float:
     from django.conf import settings
 
     from tickets.records import ContactRecord, CustomerRecord, TicketRecord
-    from tickets.services import contacts_upsert, tickets_upsert
+    from tickets.services import history_upsert
 
     batch = settings.CONNECTORS_BATCH_SIZE
     took = 0.0
@@ -303,8 +329,7 @@ def _services_baseline(count: int, started: datetime) -> float:
             )
             customers.append(CustomerRecord(customer, email=f"c{n % 20_000}@example.com"))
         began = time.perf_counter()
-        contacts_upsert(contacts, "bench", customer_details=customers)
-        tickets_upsert(tickets, "bench")
+        history_upsert(contacts, tickets, "bench", customer_details=customers)
         took += time.perf_counter() - began
     return count / took
 

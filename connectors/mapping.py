@@ -83,6 +83,8 @@ class Mapper:
         return f"{self.prefix}{remote}" if remote else ""
 
     def mapped(self, kind: str, *remotes: Any) -> str | None:
+        if not self.table:  # nothing configured: every body of the batch asks
+            return None
         for remote in remotes:
             value = self.table.get((kind, text_id(remote).casefold()))
             if value:

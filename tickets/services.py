@@ -181,13 +181,14 @@ def history_upsert(
     source: str = "api",
     customer_details: Sequence[CustomerRecord] = (),
 ) -> tuple[UpsertResult, UpsertResult]:
-    """`contacts_upsert` then `tickets_upsert` in one step: the same writes and the same
-    signals (contacts first, so that a ticket solved in the batch is decided with its
-    contacts), the customers' facts refreshed once for both. For callers that receive both
-    at once (helpdesk connectors)."""
+    """`contacts_upsert` and `tickets_upsert` in one step: the same writes and the same
+    signals (contacts announced first, so that a ticket solved in the batch is decided with
+    its contacts), the customers' facts refreshed once for both. For callers that receive both
+    at once (helpdesk connectors). Tickets are written first: a contact naming one then finds
+    it, rather than opening it bare for the ticket's own row to rewrite at once."""
     customers_upsert(customer_details)
-    contacts_written = contacts_write(contacts)
     tickets_written = tickets_write(tickets)
+    contacts_written = contacts_write(contacts)
     facts_refresh(contacts_written.customers | tickets_written.customers)
     contacts_announce(contacts_written, source)
     tickets_announce(tickets_written, source)

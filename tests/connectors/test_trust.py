@@ -244,3 +244,26 @@ def test_a_burst_of_bodies_queues_one_worker_run_that_starts_after_the_burst(
     assert Payload.objects.count() == 5
     assert queued == [{"countdown": 2.0}]
     services._redis().delete(services.KICK_KEY)
+
+
+def test_a_bad_value_fails_its_body_naming_the_row_and_field_and_its_neighbours_are_recorded(
+    client,
+):
+    source = source_create(Kind.CHATWOOT)
+    at = bodies.now() - timedelta(hours=1)
+    bad_address = bodies.chatwoot(2, at)
+    bad_address["meta"]["sender"]["email"] = "tom at example"
+    future = bodies.chatwoot(4, at)
+    future["created_at"] = int((at + timedelta(days=3)).timestamp())
+    for body in (bodies.chatwoot(1, at), bad_address, bodies.chatwoot(3, at), future):
+        post(client, source, body)
+
+    payloads_process()
+
+    states = dict(Payload.objects.values_list("body", "state"))
+    reasons = {json.loads(b)["id"]: r for b, r in Payload.objects.values_list("body", "reason")}
+    assert sorted(states.values()) == ["done", "done", "failed", "failed"]
+    assert reasons[2].startswith("cw-2: customer_email: ")
+    assert reasons[4].startswith("cw-4: created_at: ") and "cw-4: started_at: " in reasons[4]
+    assert set(Contact.objects.values_list("external_id", flat=True)) == {"cw-1", "cw-3"}
+    assert set(Ticket.objects.values_list("external_id", flat=True)) == {"cw-1", "cw-3"}
