@@ -23,6 +23,11 @@ _secret = env.secret
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.secret("SECRET_KEY", default="insecure-development-key" if DEBUG else None)
+# A new SECRET_KEY comes in with the old ones kept here: sessions and the stored helpdesk secrets
+# (encrypted with a key derived from SECRET_KEY) still read until they are written again.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# The salt of that derived key (encrypted_fields reads SALT_KEY); not a secret itself.
+SALT_KEY = env.str("FIELD_ENCRYPTION_SALT", default="ecoute-stored-secrets")
 if DEBUG:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
     SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -21,7 +21,7 @@ def _chatwoot_sources() -> list[Source]:
         Source.objects.filter(kind=Kind.CHATWOOT, is_active=True)
         .exclude(base_url="")
         .exclude(account="")
-        .exclude(api_token="")
+        .filter(api_token__isnull=False)
     )
 
 

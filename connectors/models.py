@@ -12,6 +12,7 @@ import hashlib
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedTextField
 
 
 class Kind(models.TextChoices):
@@ -49,9 +50,10 @@ class Source(models.Model):
             "helpdesks never share an id, e.g. zd-."
         ),
     )
-    # The webhook's key: the signing key where the helpdesk signs (kept to check signatures),
-    # or the digest of a shared secret where it only sends one. Never shown again.
-    signing_key = models.TextField(_("signing key"), blank=True, editable=False)
+    # The webhook's key: the signing key where the helpdesk signs (kept to check signatures,
+    # so kept encrypted rather than hashed), or the digest of a shared secret where it only
+    # sends one. Never shown again.
+    signing_key = EncryptedTextField(_("signing key"), null=True, blank=True, editable=False)
     secret_digest = models.CharField(_("secret digest"), max_length=64, blank=True, editable=False)
     secret_set_at = models.DateTimeField(_("secret set at"), null=True, blank=True, editable=False)
     default_reason = models.CharField(
@@ -71,7 +73,8 @@ class Source(models.Model):
         blank=True,
         help_text=_("Zendesk: the agent's email the API token belongs to."),
     )
-    api_token = models.TextField(_("API token"), blank=True, editable=False)
+    # Sent to the helpdesk, so kept encrypted (SECRET_KEY and FIELD_ENCRYPTION_SALT).
+    api_token = EncryptedTextField(_("API token"), null=True, blank=True, editable=False)
     account = models.CharField(
         _("account id"), max_length=32, blank=True, help_text=_("Chatwoot: the account number.")
     )

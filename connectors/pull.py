@@ -195,11 +195,12 @@ def _retry_after(value: str) -> float:
 
 
 def _auth(source: Source):
+    token = source.api_token or ""  # stored as NULL when not set
     if source.kind == Kind.FRESHDESK:
-        return httpx.BasicAuth(source.api_token, "X")
+        return httpx.BasicAuth(token, "X")
     if source.api_user:
-        return httpx.BasicAuth(f"{source.api_user}/token", source.api_token)
-    return _Bearer(source.api_token)
+        return httpx.BasicAuth(f"{source.api_user}/token", token)
+    return _Bearer(token)
 
 
 class _Bearer(httpx.Auth):

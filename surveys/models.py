@@ -564,9 +564,10 @@ class AlertState(models.TextChoices):
 
 
 class FollowUpStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
-    HANDLED = "handled", _("Handled")
+    # One follow-up's status: "Ouvert", not the "Ouverts" of a count of tickets.
+    OPEN = "open", pgettext_lazy("a follow-up", "Open")
+    IN_PROGRESS = "in_progress", pgettext_lazy("a follow-up", "In progress")
+    HANDLED = "handled", pgettext_lazy("a follow-up", "Handled")
 
 
 class FollowUp(models.Model):

@@ -129,7 +129,7 @@ def list_page(request: HttpRequest, kind: ListKind) -> HttpResponse:
         "headers": _headers(kind, query, form),
         "export_csv": _with(query, export="csv", page=None),
         "export_xlsx": _with(query, export="xlsx", page=None),
-        "teams": Team.objects.values_list("external_id", flat=True),
+        "teams": Team.objects.only("external_id", "name").order_by("name", "external_id"),
         "reasons": reason_choices(data.get("reason") or ""),
         "hidden": [(k, v) for k, v in query.items() if k not in SHOWN and v],
         "overview_query": _overview_query(query),

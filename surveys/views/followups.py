@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.request import Request
 
@@ -54,7 +54,10 @@ def _people() -> QuerySet[User]:
 class FilterForm(forms.Form):
     state = forms.ChoiceField(label=gettext_lazy("Status"), choices=STATE_CHOICES, required=False)
     team = forms.ModelChoiceField(
-        label=gettext_lazy("Team"), queryset=Team.objects.none(), required=False
+        label=gettext_lazy("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=pgettext_lazy("feminine", "All"),
     )
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind"),

@@ -49,7 +49,7 @@ def test_a_shared_secret_is_kept_as_its_digest_only(admin_client):
     )
 
     source = Source.objects.get()
-    assert source.signing_key == "" and source.secret_digest == secret_digest("the-signing-key")
+    assert not source.signing_key and source.secret_digest == secret_digest("the-signing-key")
 
 
 def test_overlapping_id_prefixes_are_refused(admin_client):

@@ -14,6 +14,7 @@ from kpis.scope import Scope
 from surveys.models import AgentRating, RepeatCause, Response
 from tests.factories import AgentFactory, ContactFactory, TicketFactory
 from tickets.facts import facts_refresh
+from tickets.models import Team
 from tickets.permissions import QUALITY_MANAGERS_GROUP
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +114,19 @@ def test_answers_filter_by_kind_band_team_and_agent(manager, history):
     assert listed("kind=csat") == [5]
     assert listed("team=paris_n1") == [3]
     assert listed("agent=7&band=high") == []
+
+
+def test_the_team_filter_offers_team_names_and_keeps_the_choice(manager, history):
+    team = Team.objects.get(external_id="paris_n1")
+    team.name = "Paris niveau 1"
+    team.save()
+
+    page = manager.get(
+        f"/dashboard/answers/?{MARCH}&team=paris_n1", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+
+    assert '<option value="paris_n1" selected>Paris niveau 1</option>' in page
+    assert '<option value="">Toutes</option>' in page  # une équipe
 
 
 def test_a_cause_lists_the_contacts_it_was_given_on_by_that_reporter(manager, history):

@@ -372,6 +372,20 @@ def test_a_manager_sees_open_follow_ups_and_marks_one_handled(client, team):
     assert "Called back, apologised" in handled.content.decode()
 
 
+def test_a_french_lead_reads_one_follow_up_in_the_singular(client, team):
+    team.name = "Lyon N1"
+    team.save()
+    response_record(invitation_for(team, "CSAT"), 1)
+    client.force_login(_manager())
+
+    page = client.get(reverse("surveys_staff:followups"), HTTP_ACCEPT_LANGUAGE="fr")
+    html = page.content.decode()
+
+    assert "CSAT (1-5) : 1 / 5" in html
+    assert ">Ouvert<" in html and ">Ouverts<" not in html
+    assert '<option value="" selected>Toutes</option>' in html  # the team filter
+
+
 def test_agents_and_outsiders_cannot_see_or_handle_follow_ups(client, team):
     invitation = invitation_for(team)
     response_record(invitation, 1)
