@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from tickets.importing.registry import history_rows_load
 from tickets.item_checks import items_check
-from tickets.models import Contact, Direction, Ticket
+from tickets.models import Contact, Customer, Direction, Ticket
 from tickets.serializers import (
     ContactInputSerializer,
     TicketInputSerializer,
@@ -322,6 +322,41 @@ def _record(
     ratings = [(i, r) for i in items for r in i.mapped.ratings]
     if ratings:
         _ratings_import(ratings, outcomes)
+    _customers_link(items)
+
+
+def _customers_link(items: list[_Item]) -> None:
+    """Link each body to the customers it is about (its contacts' and tickets' customers, and
+    those of the tickets its replies and ratings name), for their personal data's export and
+    erasure (connectors.personal_data)."""
+    named: dict[int, set[str]] = {}
+    through: dict[int, set[str]] = {}
+    for item in items:
+        mapped = item.mapped
+        named[item.payload.pk] = {
+            row["customer_id"] for row in mapped.contacts + mapped.tickets if row["customer_id"]
+        }
+        through[item.payload.pk] = {r.ticket_id for r in mapped.replies + mapped.ratings}
+    customers = dict(
+        Customer.objects.filter(external_id__in=set().union(*named.values())).values_list(
+            "external_id", "pk"
+        )
+    )
+    tickets = dict(
+        Ticket.objects.filter(external_id__in=set().union(*through.values())).values_list(
+            "external_id", "customer_id"
+        )
+    )
+    link = Payload.customers.through
+    link.objects.bulk_create(
+        [
+            link(payload_id=pk, customer_id=customer)
+            for pk in named
+            for customer in {customers[e] for e in named[pk] if e in customers}
+            | {tickets[t] for t in through[pk] if t in tickets}
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def _merged_tickets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -10,13 +10,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from . import signals
 from .bounds import records_check
 from .bulk import rows_update
 from .facts import facts_refresh
 from .labels import reasons_ensure
-from .models import Agent, Contact, Customer, Team, Ticket
+from .models import Agent, Contact, Customer, ErasedCustomer, Team, Ticket, erased_digest
 from .records import ContactRecord, CustomerRecord, TicketRecord
 
 
@@ -67,8 +68,31 @@ def ids_ensure(model: type[models.Model], external_ids: Iterable[str]) -> dict[s
     return known
 
 
+def erased_ids(external_ids: Iterable[str]) -> set[str]:
+    """The ids among these whose customer's personal data was erased (one query, none while
+    nobody was ever erased)."""
+    if not ErasedCustomer.objects.exists():
+        return set()
+    digests = {erased_digest(e): e for e in external_ids if e}
+    found = ErasedCustomer.objects.filter(digest__in=digests).values_list("digest", flat=True)
+    return {digests[d] for d in found}
+
+
+def customers_ensure(external_ids: Iterable[str]) -> dict[str, int]:
+    """`ids_ensure` for customers: one named by an id that was erased (tickets.personal_data)
+    is opted out, whoever sends history about them, so that nothing is asked of them again."""
+    known = ids_ensure(Customer, external_ids)
+    erased = erased_ids(known)
+    if erased:
+        Customer.objects.filter(external_id__in=erased, opted_out_at__isnull=True).update(
+            opted_out_at=timezone.now()
+        )
+    return known
+
+
 def customers_upsert(records: Sequence[CustomerRecord]) -> dict[str, int]:
-    """Create or update customers' contact details; blank fields leave what is known."""
+    """Create or update customers' contact details; blank fields leave what is known. The
+    details of a customer whose id was erased are dropped: they are not written again."""
     # Merge each customer's details (later records win); create the unknown customers with
     # theirs and write only the known rows that differ: a few queries for a batch of 1,000.
     details: dict[str, dict[str, str]] = {}
@@ -79,6 +103,8 @@ def customers_upsert(records: Sequence[CustomerRecord]) -> dict[str, int]:
                 for f in fields(record)
                 if f.name != "external_id" and getattr(record, f.name)
             )
+    for external_id in erased_ids(details):
+        details[external_id] = {}
     if not details:
         return {}
     existing = {c.external_id: c for c in Customer.objects.filter(external_id__in=details)}
@@ -95,7 +121,7 @@ def customers_upsert(records: Sequence[CustomerRecord]) -> dict[str, int]:
             changed.append(customer)
             names |= wanted.keys()
     rows_update(Customer, changed, sorted(names))
-    return dict(Customer.objects.filter(external_id__in=details).values_list("external_id", "pk"))
+    return customers_ensure(details)
 
 
 @transaction.atomic
@@ -111,7 +137,7 @@ def tickets_write(records: Sequence[TicketRecord]) -> Written:
     """Upsert tickets without refreshing facts or announcing: the caller does both."""
     records_check(records)
     reasons_ensure(r.reason for r in records)
-    customers = ids_ensure(Customer, (r.customer for r in records))
+    customers = customers_ensure(r.customer for r in records)
     rows = [
         Ticket(
             external_id=r.external_id,
@@ -201,7 +227,7 @@ def contacts_write(records: Sequence[ContactRecord]) -> Written:
     """Upsert contacts without refreshing facts or announcing: the caller does both."""
     records_check(records)
     reasons_ensure(r.reason for r in records)
-    customers = ids_ensure(Customer, (r.customer for r in records))
+    customers = customers_ensure(r.customer for r in records)
     teams = ids_ensure(Team, (r.team for r in records if r.team))
     agents = _agents_ensure(records, teams)
     tickets = _tickets_ensure(records, customers)
