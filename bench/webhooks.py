@@ -1,21 +1,27 @@
 """Helpdesk webhooks: bodies accepted per second, and a backlog of stored bodies processed.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecoute_bench_connectors \\
-        CELERY_BROKER_URL=redis://127.0.0.1:6379/8 \\
-        .venv/bin/python bench/webhooks.py [--requests 6000] [--backlog 100000] [--processes 2] \\
-        [--profile FILE]
+        CELERY_BROKER_URL=redis://127.0.0.1:6379/8 REDIS_URL=redis://127.0.0.1:6379/8 \\
+        .venv/bin/python bench/webhooks.py [--requests 6000] [--answers 3000] [--rounds 2] \\
+        [--backlog 100000] [--processes 2] [--profile FILE] [--skip-accept]
 
 The database named by DATABASE_URL must have "bench" and "connectors" in its name: it is
 dropped, created and migrated.
 
 1. Accepting. gunicorn (production settings: DEBUG off, persistent connections, the Redis
-   broker, --gunicorn-workers sync workers) serves the site; a client on this machine keeps 50
-   connections busy, one request each at a time (gunicorn's sync workers close each
-   connection, as behind a proxy). It times, in alternating rounds, the baseline (a bare view
-   that inserts the body in one row: bench/webhook_urls.py) and Chatwoot webhooks, each signed
-   and each a new delivery, through `/hooks/<source>/` (verify, store, queue the processing
-   after commit). Prints requests per second and the ratio. The queued messages are deleted
-   from the broker's `connectors` queue afterwards.
+   broker, collected static files, --gunicorn-workers sync workers) serves the site; a client
+   on this machine keeps 50 connections busy, one request each at a time (gunicorn's sync
+   workers close each connection, as behind a proxy). It times, in alternating rounds:
+   - the baseline, a bare view that inserts the body in one row (bench/webhook_urls.py);
+   - Chatwoot webhooks, each signed and each a new delivery, through `/hooks/<source>/`
+     (verify, store, queue the processing after commit), --requests of them a round;
+   - customers answering their surveys on the answer pages, as bench/answers.py does it (the
+     same code, bench/support.py): GET the survey page with the score, POST it; --answers of
+     them a round, for at most --answer-seconds.
+   Prints requests per second and the ratio to the baseline, then webhooks accepted per
+   second against answers per second and against the answer pages' requests per second (the
+   goal: at least as fast). The queued messages are deleted from the broker's `connectors`
+   and `celery` queues afterwards.
 2. Processing. --backlog Chatwoot bodies (conversations opened, then resolved) are stored
    pending, then recorded by --processes processes running the workers' code
    (connectors.processing.payloads_process: batches of CONNECTORS_BATCH_SIZE through the
@@ -33,11 +39,14 @@ import hmac
 import json
 import multiprocessing
 import os
+import secrets
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,11 +54,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-key"  # noqa: S105 (the benchmark's own source)
 SLUG = "chatwoot-bench"
 CONNECTIONS = 50
+WARM_UP = 100
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=6000, help="per round and kind")
+    parser.add_argument("--answers", type=int, default=3000, help="survey answers per round")
+    parser.add_argument("--answer-seconds", type=float, default=20.0, help="at most, per round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--gunicorn-workers", type=int, default=4)
     parser.add_argument("--backlog", type=int, default=100_000)
@@ -66,6 +78,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "1")
+    # The server's: it reads the source's signing key, which this process stores encrypted.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     import django
 
     django.setup()
@@ -118,14 +132,22 @@ def chatwoot_body(n: int, event: str, at: datetime) -> bytes:
 
 
 def accept(args, source) -> None:
+    from support import links_insert, production_env
+
+    from kpis.rollups.build import rollups_rebuild
+
     port = _free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + "x" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = {**os.environ, **production_env(Path(tempfile.mkdtemp(prefix="ecoute-bench-static-")))}
+    env["CELERY_BROKER_URL"] = os.environ.get("CELERY_BROKER_URL", "")
+    env["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
+    # Customers with a survey sent, as bench/answers.py has them; the rollups built, so that
+    # each answer marks its day as in production.
+    links = deque(links_insert(WARM_UP + args.answers * args.rounds))
+    rollups_rebuild(resume=False, step_days=None)
     command = [
         str(ROOT / ".venv/bin/gunicorn"), "webhook_wsgi:application", "--pythonpath", "bench,.",
         "--workers", str(args.gunicorn_workers), "--bind", f"127.0.0.1:{port}",
@@ -134,9 +156,11 @@ def accept(args, source) -> None:
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         _wait_for(port)
-        rates: dict[str, list[float]] = {"baseline": [], "webhook": []}
+        answers_warm_up(port, links)
+        rates: dict[str, list[float]] = {"baseline": [], "webhook": [], "answers": []}
         serial = 0
         for _round in range(args.rounds):
+            rates["answers"].append(answers_round(args, port, links))
             for kind in ("baseline", "webhook"):
                 requests = []
                 now = datetime.now(UTC)
@@ -150,14 +174,45 @@ def accept(args, source) -> None:
                 rates[kind].append(args.requests / took)
                 print(f"  {kind:9} {args.requests / took:7.0f} requests/s  (load {_load()})")
         base, hooks = statistics.median(rates["baseline"]), statistics.median(rates["webhook"])
+        answers = statistics.median(rates["answers"])
         print(
-            f"Accepting, {CONNECTIONS} connections, {args.gunicorn_workers} gunicorn workers: "
-            f"baseline {base:.0f}/s, webhooks {hooks:.0f}/s, ratio {hooks / base:.2f}"
+            f"Accepting, {CONNECTIONS} connections, {args.gunicorn_workers} gunicorn workers, "
+            f"medians of {args.rounds} rounds: baseline {base:.0f}/s, webhooks {hooks:.0f}/s, "
+            f"ratio {hooks / base:.2f}\n"
+            f"Accepting against answering: webhooks {hooks:.0f}/s, answers {answers:.0f}/s "
+            f"({2 * answers:.0f} requests/s): ratio {hooks / answers:.2f} per answer, "
+            f"{hooks / (2 * answers):.2f} per request"
         )
     finally:
         server.terminate()
         server.wait(timeout=30)
         _broker_queue_clear()
+
+
+def answers_warm_up(port: int, links: deque) -> None:
+    """Every worker's first answer pages (templates, translations), not counted."""
+    from support import Round, answers_run, flow_answer
+
+    warm = Round("answers", 10)
+    asyncio.run(answers_run(port, warm, flow_answer, [links.popleft() for _ in range(WARM_UP)], 60))
+    if warm.errors:
+        sys.exit(f"answers, warming up: {dict(warm.errors)}")
+
+
+def answers_round(args, port: int, links: deque) -> float:
+    """One round of customers answering: answers per second (two requests each)."""
+    from support import Round, answers_run, flow_answer
+
+    done = Round("answers", CONNECTIONS)
+    batch = [links.popleft() for _ in range(min(args.answers, len(links)))]
+    asyncio.run(answers_run(port, done, flow_answer, batch, args.answer_seconds))
+    if done.errors:
+        sys.exit(f"answers: unexpected answers {dict(done.errors)}")
+    print(
+        f"  {'answers':9} {done.rate:7.0f} answers/s, {2 * done.rate:5.0f} requests/s "
+        f"(p50 {done.percentile(50):.0f} ms, {len(done.answered):,} answers; load {_load()})"
+    )
+    return done.rate
 
 
 def _request(kind: str, serial: int, now: datetime, port: int) -> bytes:
@@ -224,7 +279,8 @@ def _broker_queue_clear() -> None:
 
         from connectors.services import KICK_KEY
 
-        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("connectors", KICK_KEY)
+        # `celery`: the detractors' alerts the answers queued, which no worker takes here.
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("connectors", "celery", KICK_KEY)
 
 
 # --- 2. Processing a backlog ---------------------------------------------------------------------
