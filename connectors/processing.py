@@ -50,7 +50,7 @@ from tickets.services import history_upsert
 
 from . import chatwoot, freshdesk, generic, zammad, zendesk
 from .mapping import Mapped, Mapper, Rating, Unmappable
-from .models import Kind, Payload, PayloadState
+from .models import Kind, Payload, PayloadState, Source
 
 logger = logging.getLogger(__name__)
 
@@ -130,10 +130,8 @@ def _commit_unflushed() -> None:
 
 
 def _due(now: datetime) -> QuerySet:
-    return (
-        Payload.objects.filter(state=PayloadState.PENDING, available_at__lte=now)
-        .select_related("source")
-        .order_by("available_at", "id")
+    return Payload.objects.filter(state=PayloadState.PENDING, available_at__lte=now).order_by(
+        "available_at", "id"
     )
 
 
@@ -179,7 +177,10 @@ def _apply(payloads: list[Payload]) -> dict[int, Outcome]:
     outcomes: dict[int, Outcome] = {}
     mappers: dict[int, Mapper] = {}
     items: list[_Item] = []
+    # The batch's few sources, read once (not one copy joined per body).
+    sources = Source.objects.in_bulk({p.source_id for p in payloads})
     for payload in payloads:
+        payload.source = sources[payload.source_id]
         mapper = mappers.get(payload.source_id) or mappers.setdefault(
             payload.source_id, Mapper(payload.source)
         )
@@ -347,16 +348,26 @@ def _customers_link(items: list[_Item]) -> None:
             "external_id", "customer_id"
         )
     )
+    pairs = [
+        (pk, customer)
+        for pk in named
+        for customer in {customers[e] for e in named[pk] if e in customers}
+        | {tickets[t] for t in through[pk] if t in tickets}
+    ]
     link = Payload.customers.through
-    link.objects.bulk_create(
-        [
-            link(payload_id=pk, customer_id=customer)
-            for pk in named
-            for customer in {customers[e] for e in named[pk] if e in customers}
-            | {tickets[t] for t in through[pk] if t in tickets}
-        ],
-        ignore_conflicts=True,
-    )
+    if connection.vendor == "postgresql":
+        # Two array parameters rather than the ORM's two per row: a batch links 2,000.
+        table = connection.ops.quote_name(link._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (payload_id, customer_id)"
+                " SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING",
+                [[p for p, _c in pairs], [c for _p, c in pairs]],
+            )
+    else:
+        link.objects.bulk_create(
+            [link(payload_id=p, customer_id=c) for p, c in pairs], ignore_conflicts=True
+        )
 
 
 def _merged_tickets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

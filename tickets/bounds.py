@@ -16,6 +16,7 @@ a whole day.
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.utils import timezone
@@ -90,13 +91,18 @@ def records_check(records: Iterable[object]) -> None:
     for index, record in enumerate(records):
         # Most records hold nothing out of bounds: compared to the window taken once, and
         # looked at field by field only when something is outside it.
-        values = [getattr(record, f.name) for f in fields(record)]  # type: ignore[arg-type]
+        values = [getattr(record, name) for name in _names(type(record))]
         inside = all(earliest <= v <= latest for v in values if isinstance(v, datetime))
         handle = getattr(record, "handle_seconds", None)
         if inside and (handle is None or 0 <= handle <= longest):
             continue
         for field, message in record_problems(record, now):
             raise OutOfBounds(index, field, message)
+
+
+@cache
+def _names(record_class: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(record_class))
 
 
 def record_problems(record: object, now: datetime | None = None) -> list[tuple[str, str]]:

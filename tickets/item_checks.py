@@ -97,13 +97,21 @@ def _plan(
     known = frozenset(checks)
     across = serializer.validate
 
+    nullable = frozenset(n for n, f in serializer.fields.items() if n in checks and f.allow_null)
+
     def plan(item: Any, window: tuple[datetime, datetime]) -> dict[str, Any]:
         if not isinstance(item, Mapping) or not known.issuperset(item):
             raise _Unsure
         data = {}
         for name, check in checks.items():
             if name in item:
-                data[name] = check(item[name], window)
+                value = item[name]
+                if value is None:
+                    if name not in nullable:
+                        raise _Unsure
+                    data[name] = None
+                else:
+                    data[name] = check(value, window)
             elif name in defaults:
                 data[name] = defaults[name]
             else:
@@ -117,7 +125,8 @@ def _plan(
 
 
 def _field_check(field: drf.Field) -> Check | None:
-    """A check of the values `field` takes as they are; None for a kind of field not known."""
+    """A check of the values (but None) `field` takes as they are; None for a kind of field
+    not known."""
     if field.validators and not isinstance(field, drf.CharField | drf.IntegerField):
         return None
     if isinstance(field, drf.ChoiceField):
@@ -134,18 +143,7 @@ def _field_check(field: drf.Field) -> Check | None:
         check = _boolean_check()
     else:
         return None
-    if check is None:
-        return None
-    allow_null = field.allow_null
-
-    def checked(value: Any, window: tuple[datetime, datetime]) -> Any:
-        if value is None:
-            if allow_null:
-                return None
-            raise _Unsure
-        return check(value, window)
-
-    return checked
+    return check
 
 
 def _text_check(field: drf.CharField) -> Check | None:

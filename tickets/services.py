@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from . import signals
 from .bounds import records_check
-from .bulk import rows_update
+from .bulk import rows_insert, rows_update
 from .facts import facts_refresh
 from .labels import reasons_ensure
 from .models import Agent, Contact, Customer, ErasedCustomer, Team, Ticket, erased_digest
@@ -61,9 +61,7 @@ def ids_ensure(model: type[models.Model], external_ids: Iterable[str]) -> dict[s
     known = dict(model.objects.filter(external_id__in=wanted).values_list("external_id", "pk"))
     missing = wanted - known.keys()
     if missing:
-        model.objects.bulk_create(
-            [model(external_id=e) for e in sorted(missing)], ignore_conflicts=True
-        )
+        rows_insert(model, [model(external_id=e) for e in sorted(missing)], ignore_conflicts=True)
         known.update(model.objects.filter(external_id__in=missing).values_list("external_id", "pk"))
     return known
 
@@ -108,7 +106,8 @@ def customers_upsert(records: Sequence[CustomerRecord]) -> dict[str, int]:
     if not details:
         return {}
     existing = {c.external_id: c for c in Customer.objects.filter(external_id__in=details)}
-    Customer.objects.bulk_create(
+    rows_insert(
+        Customer,
         [Customer(external_id=e, **d) for e, d in sorted(details.items()) if e not in existing],
         ignore_conflicts=True,
     )
@@ -153,7 +152,7 @@ def tickets_write(records: Sequence[TicketRecord]) -> Written:
     existing = {t.external_id: t for t in Ticket.objects.filter(external_id__in=wanted)}
     fieldnames = ["customer_id", "reason", "priority", "created_at", "solved_at"]
     result, new, changed = _split(rows, existing, fieldnames)
-    Ticket.objects.bulk_create(new)
+    rows_insert(Ticket, new)
     rows_update(Ticket, changed, fieldnames)
 
     touched = {t.customer_id for t in new + changed}
@@ -258,7 +257,7 @@ def contacts_write(records: Sequence[ContactRecord]) -> Written:
         "started_at", "answered_at", "ended_at", "handle_seconds", "do_not_survey",
     ]  # fmt: skip
     result, new, changed = _split(rows, existing, fieldnames)
-    Contact.objects.bulk_create(new)
+    rows_insert(Contact, new)
     rows_update(Contact, changed, fieldnames)
 
     touched = {c.customer_id for c in new + changed}
@@ -337,7 +336,8 @@ def _tickets_ensure(records: Sequence[ContactRecord], customers: dict[str, int])
         if r.ticket and r.ticket not in known:
             firsts.setdefault(r.ticket, r)
     if firsts:
-        Ticket.objects.bulk_create(
+        rows_insert(
+            Ticket,
             [
                 Ticket(
                     external_id=ext,
