@@ -315,8 +315,17 @@ def process(args, source) -> None:
         print(f"Processing {args.backlog:,} stored bodies with {args.processes} processes...")
         began = time.perf_counter()
         with multiprocessing.get_context("fork").Pool(args.processes) as pool:
-            done = sum(pool.map(_worker, range(args.processes)))
+            counts = pool.map(_worker, range(args.processes))
         took = time.perf_counter() - began
+        done = sum(c[0] for c in counts)
+        cpu, db, queued = (sum(c[i] for c in counts) for i in (1, 2, 3))
+        print(
+            f"  CPU per body: {cpu / done * 1000:.2f} ms in the workers, {db / done * 1000:.2f} ms "
+            f"in their PostgreSQL backends, using {(cpu + db) / took:.2f} of {os.cpu_count()} "
+            f"cores; both waited {queued / took:.2f} cores' worth for a CPU taken by other "
+            f"processes (load {_load()}). On {os.cpu_count()} idle cores: at most "
+            f"{os.cpu_count() / (cpu + db) * done:,.0f} bodies/s"
+        )
     states = dict(Payload.objects.values_list("state").annotate(n=_count()).order_by())
     rate = done / took
     print(f"  processed {done:,} in {took:.1f} s: {rate:,.0f} bodies/s; states {states}")
@@ -351,13 +360,33 @@ def _count():
     return Count("id")
 
 
-def _worker(_index: int) -> int:
+def _worker(_index: int) -> tuple[int, float, float, float]:
+    """Bodies processed; CPU seconds this process and its PostgreSQL backend spent; seconds
+    both waited for a CPU."""
     from django.db import connection
 
     from connectors.processing import payloads_process
 
     connection.close()
-    return payloads_process()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [(backend,)] = cursor.fetchall()
+    me = os.getpid()
+    before = _scheduled(me), _scheduled(backend)
+    done = payloads_process()
+    after = _scheduled(me), _scheduled(backend)
+    waited = after[0][1] - before[0][1] + after[1][1] - before[1][1]
+    return done, after[0][0] - before[0][0], after[1][0] - before[1][0], waited
+
+
+def _scheduled(pid: int) -> tuple[float, float]:
+    """Seconds a process of this machine ran on a CPU and waited for one (PostgreSQL's
+    backend runs here: loopback only); zeros where /proc cannot tell."""
+    try:
+        running, waiting, _slices = Path(f"/proc/{pid}/schedstat").read_text().split()
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    return int(running) / 1e9, int(waiting) / 1e9
 
 
 def _services_baseline(count: int, started: datetime) -> float:
