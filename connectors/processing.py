@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,16 +100,14 @@ def payloads_process_batch(*, now: datetime | None = None) -> int:
         if not payloads:
             return 0
         try:
-            with transaction.atomic():
-                _settle(payloads, _apply(payloads), now)
+            _bodies_record(payloads, now)
         except Exception:
             # One bad body must not hold up the others: take them one at a time, so that only
             # the culprit fails (with the error), and the rest are recorded.
             logger.exception("A batch of %d bodies failed; retrying them one by one", len(payloads))
             for payload in payloads:
                 try:
-                    with transaction.atomic():
-                        _settle([payload], _apply([payload]), now)
+                    _bodies_record([payload], now)
                 except Exception as exc:
                     logger.exception("Body %s could not be processed", payload.pk)
                     reason = _("Error while recording: %(error)s") % {
@@ -117,6 +115,19 @@ def payloads_process_batch(*, now: datetime | None = None) -> int:
                     }
                     _settle([payload], {payload.pk: Outcome(PayloadState.FAILED, reason)}, now)
     return len(payloads)
+
+
+def _bodies_record(payloads: list[Payload], now: datetime) -> None:
+    try:
+        with transaction.atomic():
+            _settle(payloads, _apply(payloads), now)
+    except IntegrityError:
+        # Another worker created some of the same tickets or contacts meanwhile (bodies of one
+        # conversation in two batches): once more, now that they are there, as the REST API
+        # does (tickets.api).
+        logger.warning("Bodies collided with a concurrent batch; recording them again")
+        with transaction.atomic():
+            _settle(payloads, _apply(payloads), now)
 
 
 def _commit_unflushed() -> None:
