@@ -290,7 +290,7 @@ def _validated(
     neighbours are kept. Returns the bodies kept and their checked tickets and contacts, in
     order."""
     bad: dict[int, list[str]] = defaultdict(list)
-    checked: list[list[tuple[_Item, dict[str, Any]]]] = []
+    checked: list[list[tuple[_Item, dict[str, Any] | None]]] = []
     for serializer_class, key, parts in (
         (TicketInputSerializer, "ticket_id", [(i, t) for i in items for t in i.mapped.tickets]),
         (ContactInputSerializer, "contact_id", [(i, c) for i in items for c in i.mapped.contacts]),

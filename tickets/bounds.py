@@ -16,7 +16,6 @@ a whole day.
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
 from django.conf import settings
 from django.utils import timezone
@@ -100,9 +99,14 @@ def records_check(records: Iterable[object]) -> None:
             raise OutOfBounds(index, field, message)
 
 
-@cache
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _names(record_class: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(record_class))
+    names = _NAMES.get(record_class)
+    if names is None:
+        names = _NAMES[record_class] = tuple(f.name for f in fields(record_class))
+    return names
 
 
 def record_problems(record: object, now: datetime | None = None) -> list[tuple[str, str]]:

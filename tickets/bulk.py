@@ -65,7 +65,7 @@ def rows_insert(
         return
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(rows, ignore_conflicts=ignore_conflicts)
+        model._default_manager.bulk_create(rows, ignore_conflicts=ignore_conflicts)
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
@@ -85,7 +85,7 @@ def rows_insert(
             cursor.execute(sql, params)
             keys = {external_id: pk for pk, external_id in cursor.fetchall()}
             for row in chunk:
-                row.pk = keys.get(row.external_id)  # type: ignore[attr-defined]
+                row.pk = keys.get(getattr(row, "external_id"))  # noqa: B009 (any keyed model)
                 row._state.adding = row.pk is None
                 row._state.db = connection.alias
 

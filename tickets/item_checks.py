@@ -102,7 +102,7 @@ def _plan(
     def plan(item: Any, window: tuple[datetime, datetime]) -> dict[str, Any]:
         if not isinstance(item, Mapping) or not known.issuperset(item):
             raise _Unsure
-        data = {}
+        data: dict[str, Any] = {}
         for name, check in checks.items():
             if name in item:
                 value = item[name]
@@ -129,6 +129,7 @@ def _field_check(field: drf.Field) -> Check | None:
     not known."""
     if field.validators and not isinstance(field, drf.CharField | drf.IntegerField):
         return None
+    check: Check | None
     if isinstance(field, drf.ChoiceField):
         check = _choice_check(field)
     elif isinstance(field, drf.EmailField):

@@ -66,7 +66,8 @@ TICKETS = [
 
 
 def one_by_one(serializer_class, items):
-    checked, errors = [], {}
+    checked: list[dict | None] = []
+    errors: dict[int, dict] = {}
     for index, item in enumerate(items):
         serializer = serializer_class(data=item)
         if serializer.is_valid():
