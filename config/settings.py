@@ -365,6 +365,16 @@ KPI_ANSWER_TARGET_SECONDS = {
 # logged-in time lost to breaks assumed when no agent state is known.
 STAFFING_SERVICE_LEVEL_PCT = env.float("STAFFING_SERVICE_LEVEL_PCT", default=80.0)
 STAFFING_DEFAULT_SHRINKAGE_PCT = env.float("STAFFING_DEFAULT_SHRINKAGE_PCT", default=30.0)
+# Country whose public holidays the forecast treats apart (ISO 3166 code; empty: none).
+STAFFING_HOLIDAYS_COUNTRY = env.str("STAFFING_HOLIDAYS_COUNTRY", default="FR").strip().upper()
+if STAFFING_HOLIDAYS_COUNTRY:
+    import holidays as _holidays
+
+    if STAFFING_HOLIDAYS_COUNTRY not in _holidays.list_supported_countries():
+        env.problem(
+            f"STAFFING_HOLIDAYS_COUNTRY={STAFFING_HOLIDAYS_COUNTRY!r} is not a country the "
+            "holidays package knows: an ISO 3166 code such as FR, BE or CH, or empty for none."
+        )
 
 # --- Security headers -----------------------------------------------------------------------
 # No inline script or style anywhere: every page's scripts and styles are static files. A page

@@ -133,6 +133,7 @@ class MappingKind(models.TextChoices):
     CHANNEL = "channel", _("Channel to channel")
     REASON = "reason", _("Reason to reason")
     PRIORITY = "priority", _("Priority to priority")
+    STATE = "state", _("Agent status to agent state")
 
 
 class Mapping(models.Model):

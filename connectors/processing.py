@@ -49,6 +49,7 @@ from tickets.serializers import (
 from tickets.services import history_upsert
 
 from . import chatwoot, freshdesk, generic, zammad, zendesk
+from .agent_states import states_import
 from .mapping import Mapped, Mapper, Rating, Unmappable
 from .models import Kind, Payload, PayloadState, Source
 
@@ -334,6 +335,9 @@ def _record(
     ratings = [(i, r) for i in items for r in i.mapped.ratings]
     if ratings:
         _ratings_import(ratings, outcomes)
+    # Agents' states (presence events), through the app that keeps them: connectors.agent_states.
+    for pk, reason in states_import(items).items():
+        outcomes[pk] = Outcome(PayloadState.FAILED, reason)
     _customers_link(items)
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connectors', '0002_encrypted_secrets'),
+        ('connectors', '0003_mapping_agent_states'),
         ('tickets', '0012_erasedcustomer'),
     ]
 
