@@ -274,8 +274,9 @@ if RESPONSE_WEBHOOK_URL and not RESPONSE_WEBHOOK_SECRET:
     )
 
 # --- Helpdesk connectors (connectors) ---------------------------------------------------------
-# Bodies recorded per transaction: one upsert through tickets' services for the whole batch.
-CONNECTORS_BATCH_SIZE = env.int("CONNECTORS_BATCH_SIZE", default=500)
+# Bodies recorded per transaction: one upsert through tickets' services for the whole batch
+# (a batch has a fixed cost, the facts' refresh and the commit: 2,000 record twice as fast as 500).
+CONNECTORS_BATCH_SIZE = env.int("CONNECTORS_BATCH_SIZE", default=2000)
 # Tries of a body naming a ticket not received yet (1, 2, 4... minutes apart) before it fails.
 CONNECTORS_MAX_ATTEMPTS = env.int("CONNECTORS_MAX_ATTEMPTS", default=8)
 CONNECTORS_KEEP_DAYS = env.int("CONNECTORS_KEEP_DAYS", default=30)
@@ -364,6 +365,16 @@ KPI_ANSWER_TARGET_SECONDS = {
 # logged-in time lost to breaks assumed when no agent state is known.
 STAFFING_SERVICE_LEVEL_PCT = env.float("STAFFING_SERVICE_LEVEL_PCT", default=80.0)
 STAFFING_DEFAULT_SHRINKAGE_PCT = env.float("STAFFING_DEFAULT_SHRINKAGE_PCT", default=30.0)
+# Country whose public holidays the forecast treats apart (ISO 3166 code; empty: none).
+STAFFING_HOLIDAYS_COUNTRY = env.str("STAFFING_HOLIDAYS_COUNTRY", default="FR").strip().upper()
+if STAFFING_HOLIDAYS_COUNTRY:
+    import holidays as _holidays
+
+    if STAFFING_HOLIDAYS_COUNTRY not in _holidays.list_supported_countries():
+        env.problem(
+            f"STAFFING_HOLIDAYS_COUNTRY={STAFFING_HOLIDAYS_COUNTRY!r} is not a country the "
+            "holidays package knows: an ISO 3166 code such as FR, BE or CH, or empty for none."
+        )
 
 # --- Security headers -----------------------------------------------------------------------
 # No inline script or style anywhere: every page's scripts and styles are static files. A page

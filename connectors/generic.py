@@ -2,9 +2,13 @@
 
 Paths are dotted (`data.ticket.id`, `events.0.at`). `items`, when set, is the path of a list of
 objects, each read like a body; otherwise the body is one object. An object gives a ticket when
-`ticket_id` is found, a contact when `contact_id` is; field names are the REST API's. Channels,
-reasons, agents, groups and priorities go through the source's mappings; a value with no mapping
-is taken as it is (a tool that already speaks Ecoute's codes needs none).
+`ticket_id` is found, a contact when `contact_id` is, and, when it has neither, an agent's state
+change when `state` is (with `agent_id`, `started_at` and an optional `ended_at`, as in
+agent_states.csv; `state_started_at` and `state_ended_at`, when set, are read instead, for a
+source whose states and contacts keep their times in different places); field names are the
+REST API's. Channels, reasons, agents, groups, priorities
+and agents' states go through the source's mappings; a value with no mapping is taken as it is
+(a tool that already speaks Ecoute's codes needs none).
 """
 
 from typing import Any
@@ -13,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from tickets.models import Channel
 
-from .mapping import Mapped, Mapper, MappingKind, Unmappable
+from .mapping import Mapped, Mapper, MappingKind, StateChange, Unmappable
 from .values import dig, iso, parse_time, text_id
 
 TICKET_FIELDS = ["ticket_id", "customer_id", "reason", "priority", "created_at", "solved_at"]
@@ -22,14 +26,20 @@ CONTACT_FIELDS = [
     "direction", "started_at", "answered_at", "ended_at", "handle_seconds", "do_not_survey",
     "customer_email", "customer_phone", "customer_language",
 ]  # fmt: skip
-PATH_NAMES = sorted({*TICKET_FIELDS, *CONTACT_FIELDS, "items", "at"})
-TIMES = {"created_at", "solved_at", "started_at", "answered_at", "ended_at"}
+STATE_FIELDS = ["agent_id", "state", "state_started_at", "state_ended_at"]
+PATH_NAMES = sorted({*TICKET_FIELDS, *CONTACT_FIELDS, *STATE_FIELDS, "items", "at"})
+TIMES = {
+    "created_at", "solved_at", "started_at", "answered_at", "ended_at", "state_started_at",
+    "state_ended_at",
+}  # fmt: skip
 
 
 def parse(data: Any, mapper: Mapper) -> Mapped:
     paths = mapper.source.field_paths or {}
-    if not paths.get("ticket_id") and not paths.get("contact_id"):
-        raise Unmappable(_("The source's field paths name neither ticket_id nor contact_id."))
+    if not any(paths.get(name) for name in ("ticket_id", "contact_id", "state")):
+        raise Unmappable(
+            _("The source's field paths name none of ticket_id, contact_id and state.")
+        )
     items = dig(data, paths["items"]) if paths.get("items") else [data]
     if not isinstance(items, list):
         raise Unmappable(_("“%(path)s” is not a list in this body.") % {"path": paths["items"]})
@@ -37,7 +47,7 @@ def parse(data: Any, mapper: Mapper) -> Mapped:
     for item in items:
         _item(item, paths, mapper, mapped)
     if mapped.empty:
-        raise Unmappable(_("No ticket or contact id at the configured paths."))
+        raise Unmappable(_("No ticket id, contact id or agent state at the configured paths."))
     return mapped
 
 
@@ -53,7 +63,10 @@ def _value(item: Any, paths: dict, name: str) -> Any:
 
 
 def _item(item: Any, paths: dict, mapper: Mapper, mapped: Mapped) -> None:
-    raw = {name: _value(item, paths, name) for name in {*TICKET_FIELDS, *CONTACT_FIELDS, "at"}}
+    raw = {name: _value(item, paths, name) for name in {*PATH_NAMES} - {"items"}}
+    if not text_id(raw["ticket_id"]) and not text_id(raw["contact_id"]) and text_id(raw["state"]):
+        _state(raw, mapper, mapped)
+        return
     reason = mapper.mapped(MappingKind.REASON, raw["reason"]) or text_id(raw["reason"])
     reason = reason or mapper.reason([])
     at = raw["at"] or raw["solved_at"] or raw["answered_at"] or raw["started_at"]
@@ -89,3 +102,16 @@ def _item(item: Any, paths: dict, mapper: Mapper, mapped: Mapped) -> None:
             "customer_phone": text_id(raw["customer_phone"]),
             "customer_language": text_id(raw["customer_language"]),
         })  # fmt: skip
+
+
+def _state(raw: dict[str, Any], mapper: Mapper, mapped: Mapped) -> None:
+    """An agent's state change; its state code is checked where states are written."""
+    agent = mapper.agent(raw["agent_id"])
+    started = parse_time(raw["state_started_at"] or raw["started_at"])
+    if not agent or started is None:
+        raise Unmappable(_("An agent's state needs agent_id and started_at."))
+    state = mapper.mapped(MappingKind.STATE, raw["state"]) or text_id(raw["state"])
+    ended = parse_time(raw["state_ended_at"] or raw["ended_at"])
+    mapped.states.append(StateChange(agent, state, started, ended))
+    at = parse_time(raw["at"]) or started
+    mapped.at = max(filter(None, [mapped.at, at]))

@@ -2,7 +2,8 @@
 
 Each helpdesk module turns one body into a `Mapped`: tickets and contacts shaped exactly like the
 REST API's items (the same fields, checked later by the same serializers), agents' replies that
-mark contacts answered, and satisfaction ratings to import as survey answers. A `Mapper` carries
+mark contacts answered, satisfaction ratings to import as survey answers, and agents' state
+changes (presence) to import as agent_states.csv rows. A `Mapper` carries
 the source's configuration: its id prefix and the admin's mappings of groups, agents, channels,
 reasons and priorities.
 """
@@ -46,12 +47,24 @@ class Rating:
 
 
 @dataclass
+class StateChange:
+    """An agent went into `state` at `started_at` (Ecoute's state codes, see agent_states.csv).
+    No end: the state runs until the agent's next one."""
+
+    agent_id: str
+    state: str
+    started_at: datetime
+    ended_at: datetime | None = None
+
+
+@dataclass
 class Mapped:
     tickets: list[dict[str, Any]] = field(default_factory=list)
     # Contacts as the API takes them; "reason" and "customer_id" may be None: the ticket's.
     contacts: list[dict[str, Any]] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
     ratings: list[Rating] = field(default_factory=list)
+    states: list[StateChange] = field(default_factory=list)
     # When the helpdesk says this happened: bodies of a batch are applied in this order.
     at: datetime | None = None
     # Why nothing is recorded (an event Ecoute has no use for).
@@ -61,7 +74,7 @@ class Mapped:
 
     @property
     def empty(self) -> bool:
-        return not (self.tickets or self.contacts or self.replies or self.ratings)
+        return not (self.tickets or self.contacts or self.replies or self.ratings or self.states)
 
 
 class Mapper:
@@ -83,6 +96,8 @@ class Mapper:
         return f"{self.prefix}{remote}" if remote else ""
 
     def mapped(self, kind: str, *remotes: Any) -> str | None:
+        if not self.table:  # nothing configured: every body of the batch asks
+            return None
         for remote in remotes:
             value = self.table.get((kind, text_id(remote).casefold()))
             if value:
@@ -97,7 +112,19 @@ class Mapper:
 
     def channel(self, defaults: dict[str, str], *remotes: Any) -> str:
         """The channel of the first remote value mapped in the admin, else by default."""
-        found = self.mapped(MappingKind.CHANNEL, *remotes)
+        return self._mapped_or_default(
+            MappingKind.CHANNEL,
+            defaults,
+            remotes,
+            _("The channel “%(value)s” has no mapping: add one to the source's channels."),
+        )
+
+    def _mapped_or_default(
+        self, kind: str, defaults: dict[str, str], remotes: tuple[Any, ...], missing: str
+    ) -> str:
+        """The first remote value mapped in the admin, else the first a default names; else
+        Unmappable with `missing`, naming the values."""
+        found = self.mapped(kind, *remotes)
         if found:
             return found
         for remote in remotes:
@@ -105,10 +132,7 @@ class Mapper:
             if default:
                 return default
         shown = ", ".join(text_id(r) for r in remotes if text_id(r)) or "?"
-        raise Unmappable(
-            _("The channel “%(value)s” has no mapping: add one to the source's channels.")
-            % {"value": shown}
-        )
+        raise Unmappable(missing % {"value": shown})
 
     def reason(self, candidates: list[Any]) -> str:
         """The first candidate (tags, type, labels...) mapped to a reason, else the default."""
@@ -121,6 +145,15 @@ class Mapper:
         raise Unmappable(
             _("No reason mapping matches (%(values)s) and the source has no default reason.")
             % {"values": shown}
+        )
+
+    def state(self, defaults: dict[str, str], *remotes: Any) -> str:
+        """The agent state of the first remote status mapped in the admin, else by default."""
+        return self._mapped_or_default(
+            MappingKind.STATE,
+            defaults,
+            remotes,
+            _("The agent status “%(value)s” has no mapping: add one to the source's agent states."),
         )
 
     def priority(self, defaults: dict[str, str], remote: Any) -> str:

@@ -6,6 +6,12 @@ by the ticket's id. Its reason is the first of its tags, type and custom field v
 reason mapping names. It is solved while its status is solved or closed. The first reply (a
 `reply_time` metric event, or the export's metric set) marks the contact answered. A good
 rating is a CSAT 5 and a bad one a CSAT 1, so that Ecoute's CSAT equals Zendesk's score.
+
+An agent's unified status change (`agent.unified_state_changed`, an agent availability event)
+is an agent's state from the event's time, running until their next one: offline is logged
+out, online available, away a break, transfers only logged in (not taking new work). A custom
+status needs a mapping (agent status to agent state) naming its Ecoute state. The per-channel
+statuses and work items are not presence as Ecoute counts it and are left out.
 """
 
 from datetime import timedelta
@@ -13,7 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from .mapping import Mapped, Mapper, Rating, Reply, Unmappable, required
+from .mapping import Mapped, Mapper, Rating, Reply, StateChange, Unmappable, required
 from .values import dig, iso, listed, parse_time, text_id
 
 CHANNELS = {
@@ -26,6 +32,13 @@ CHANNELS = {
 PRIORITIES = {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"}
 SOLVED = {"solved", "closed"}
 LEGACY_SCORES = {"good": 5, "bad": 1}
+# Zendesk's default unified statuses, by name (ids differ between accounts' examples), and the
+# state each is in Ecoute.
+UNIFIED_STATES = {
+    "offline": "logged_out", "online": "available", "away": "break",
+    "transfers_only": "logged_in", "transfers only": "logged_in",
+}  # fmt: skip
+PRESENCE = "zen:event-type:agent.unified_state_changed"
 
 
 def parse(data: Any, mapper: Mapper) -> Mapped:
@@ -33,6 +46,8 @@ def parse(data: Any, mapper: Mapper) -> Mapped:
         kind = str(data.get("type", ""))
         if kind.startswith("zen:event-type:ticket."):
             return _event(data, mapper)
+        if kind == PRESENCE:
+            return _presence(data, mapper)
         if kind.startswith("zen:event-type:"):
             return Mapped(note=_("A Zendesk event other than a ticket's: nothing to record."))
         if isinstance(data.get("tickets"), list):
@@ -61,6 +76,26 @@ def _event(data: dict, mapper: Mapper) -> Mapped:
     mapped = _tickets([detail], mapper, {})
     mapped.at = parse_time(data.get("time")) or mapped.at
     return mapped
+
+
+def _presence(data: dict, mapper: Mapper) -> Mapped:
+    detail = _object(data.get("detail"))
+    event = _object(data.get("event"))
+    status = _object(event.get("new_unified_state"))
+    agent = mapper.agent(required(text_id(detail.get("agent_id")), _("agent id")))
+    state = mapper.state(UNIFIED_STATES, status.get("name"), status.get("id"))
+    at = required(
+        parse_time(event.get("updated_at")) or parse_time(data.get("time")),
+        _("time of the status change"),
+    )
+    assert agent is not None
+    mapped = Mapped(at=at)
+    mapped.states.append(StateChange(agent, state, at))
+    return mapped
+
+
+def _object(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _export(data: dict, mapper: Mapper) -> Mapped:

@@ -1,8 +1,10 @@
 """`make demo`: a few months of sample history ending today, and logins to look at it.
 
-The whole loop: customers with names and addresses, one active policy per kind, the surveys of
-the last days sent to the demo's mailbox, follow-ups for the recent detractors of the history,
-and a login per role (the admin, a lead and an agent per team).
+The whole loop: customers and agents with names, one active policy per kind, the surveys of
+the last days sent to the demo's mailbox, follow-ups for every detractor of the sample history
+(the import opens them for the last 2 weeks only, which a demo's few answers leave to one or two
+teams: every lead should find a list to work on), and a login per role (the admin, a lead and
+an agent per team).
 
 Idempotent: a database that already holds history is left as it is, and existing logins are
 kept (their password is never printed again; `changepassword` resets it).
@@ -19,6 +21,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from surveys.demo import demo_policies_ensure, demo_surveys_send
+from surveys.followups import followups_raise_for_imported
 from tickets.labels import labels_forget
 from tickets.models import Contact, ContactReason
 from tickets.permissions import QUALITY_MANAGERS_GROUP
@@ -27,6 +30,7 @@ from tickets.sample_history.profile import REASON_LABELS
 
 from .demo_people import (
     RoleLogin,
+    agents_name,
     customers_details_fill,
     demo_password,
     role_logins_ensure,
@@ -95,16 +99,20 @@ class DemoLoop:
     """What the demo set up around the history, for the terminal."""
 
     customers: int
+    follow_ups: int
     policies: list[str]
     surveys: dict[str, int]
     password: str
     logins: list[RoleLogin]
 
 
-def demo_loop_ensure() -> DemoLoop:
+def demo_loop_ensure(months: int = DEMO_MONTHS) -> DemoLoop:
     """Everything after the history: people, policies, recent surveys sent to the mailbox."""
     customers = customers_details_fill()
+    agents_name()
+    follow_ups = followups_raise_for_imported(recent=timedelta(days=31 * months))
     policies = [policy.name for policy in demo_policies_ensure()]
     surveys = demo_surveys_send()
     password = demo_password()
-    return DemoLoop(customers, policies, surveys, password, role_logins_ensure(password))
+    logins = role_logins_ensure(password)
+    return DemoLoop(customers, follow_ups, policies, surveys, password, logins)

@@ -1,5 +1,5 @@
-"""The people of `make demo`: customers with a name and addresses, a team lead per team (the
-address the team's alerts go to, and a login), and an agent login per team.
+"""The people of `make demo`: customers with a name and addresses, agents with a name, a team
+lead per team (the address the team's alerts go to, and a login), and an agent login per team.
 
 Run before the history is imported for the teams (so that the import's follow-ups alert their
 lead) and after it for the customers and agents, which the import creates.
@@ -24,6 +24,17 @@ FIRST_NAMES = [
 LAST_NAMES = [
     "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
     "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux",
+]  # fmt: skip
+# Agents' names, apart from the customers' so that no agent seems to call themselves.
+AGENT_FIRST_NAMES = [
+    "Julien", "Sophie", "Thomas", "Claire", "Nicolas", "Julie", "Maxime", "Pauline", "Antoine",
+    "Marion", "Romain", "Laura", "Kévin", "Élodie", "Mathieu", "Céline", "Florian", "Audrey",
+    "Guillaume", "Émilie", "Sébastien", "Nadia", "Karim", "Amandine",
+]  # fmt: skip
+AGENT_LAST_NAMES = [
+    "Lemaire", "Fontaine", "Chevalier", "Gauthier", "Perrin", "Morel", "Girard", "André",
+    "Mercier", "Blanc", "Guérin", "Boyer", "Garnier", "Faure", "Rousseau", "Lambert", "Bonnet",
+    "Dupont", "Renard", "Benali", "Nguyen",
 ]  # fmt: skip
 # One customer in five reads English.
 ENGLISH_EVERY = 5
@@ -55,8 +66,17 @@ def _rates(kind: str) -> dict:
     return {"cost_per_agent_hour": Decimal(48 if kind in ("expert", "vip") else 36)}
 
 
+# Names the codes cannot spell (accents, hyphens).
+TEAM_NAMES = {
+    "bordeaux_ecrit": "Bordeaux Écrit", "back_office": "Back-office",
+    "reseaux_sociaux": "Réseaux sociaux",
+}  # fmt: skip
+
+
 def _team_name(external_id: str) -> str:
     """paris_n1 -> Paris N1: people read names, not codes."""
+    if external_id in TEAM_NAMES:
+        return TEAM_NAMES[external_id]
     return " ".join(
         word.upper() if word in ("n1", "n2", "vip") else word.capitalize()
         for word in external_id.split("_")
@@ -83,6 +103,19 @@ def customers_details_fill() -> int:
         customer.language = "en" if n % ENGLISH_EVERY == 0 else "fr"
     Customer.objects.bulk_update(customers, ["name", "email", "phone", "language"], 1000)
     return len(customers)
+
+
+@transaction.atomic
+def agents_name() -> int:
+    """A first and last name for each agent that has none (the sample history gives ids only),
+    so that pages show people; the agent's number picks them, no two of 168 alike."""
+    agents = list(Agent.objects.filter(name="").only("pk"))
+    for agent in agents:
+        n = agent.pk
+        first = AGENT_FIRST_NAMES[n % len(AGENT_FIRST_NAMES)]
+        agent.name = f"{first} {AGENT_LAST_NAMES[n * 5 % len(AGENT_LAST_NAMES)]}"
+    Agent.objects.bulk_update(agents, ["name"], 1000)
+    return len(agents)
 
 
 @transaction.atomic

@@ -39,7 +39,12 @@ class SlotSerializer(serializers.Serializer):
         help_text=_("Agents answering to reach the speed-of-answer target (Erlang C).")
     )
     agents_needed = serializers.IntegerField(
-        help_text=_("Agents to schedule: those answering, shrinkage added.")
+        help_text=_(
+            "Agents to schedule: the need before rounding / (1 - shrinkage), rounded up once."
+        )
+    )
+    public_holiday = serializers.CharField(
+        allow_blank=True, help_text=_("The public holiday's name when the day is one, else empty.")
     )
 
 
@@ -63,7 +68,9 @@ class StaffingOutputSerializer(serializers.Serializer):
         allow_null=True, help_text=_("Average handle time the plan uses, from the history.")
     )
     aht_n = serializers.IntegerField(help_text=_("Contacts the handle time is read from."))
-    shrinkage_pct = serializers.FloatField()
+    shrinkage_pct = serializers.FloatField(
+        help_text=_("Share of logged-in time on breaks of the agents who answered the channel.")
+    )
     history_contacts = serializers.IntegerField(
         help_text=_("Contacts of the history weeks the forecast is drawn from.")
     )
@@ -81,7 +88,7 @@ def plan_data(plan: StaffingPlan, channel: ChannelPlan) -> dict[str, Any]:
         "answer_target_seconds": channel.target,
         "aht_seconds": channel.aht,
         "aht_n": channel.aht_n,
-        "shrinkage_pct": round(plan.shrinkage.share * 100, 1),
+        "shrinkage_pct": round(channel.shrinkage.share * 100, 1),
         "history_contacts": channel.history_n,
         "weekly_error": [{"week": w, "mape_pct": v} for w, v in channel.mape.items()],
         "slots": [
@@ -90,6 +97,7 @@ def plan_data(plan: StaffingPlan, channel: ChannelPlan) -> dict[str, Any]:
                 "contacts": round(s.contacts, 2),
                 "agents_answering": s.answering,
                 "agents_needed": s.scheduled,
+                "public_holiday": s.holiday,
             }
             for s in channel.slots
         ],

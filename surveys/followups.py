@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from config.celery import queue_after_commit
+from tickets.models import Contact
 
 from .models import (
     DETRACTOR_MAX,
@@ -121,11 +122,16 @@ def followups_raise_for_imported(*, recent: timedelta = IMPORTED_RECENT) -> int:
         .select_related("contact", "ticket__first_inbound_contact")
         .order_by("responded_at")
     )
+    about = {r.pk: _contact_about(r) for r in answers}
+    staffed = _last_staffed_contacts(
+        {r.ticket_id for r in answers if r.ticket_id and not _staffed(about[r.pk])}
+    )
     opened = []
     for response in answers:
-        contact = response.contact
-        if contact is None and response.ticket is not None:
-            contact = response.ticket.first_inbound_contact
+        contact = about[response.pk]
+        if not _staffed(contact) and response.ticket_id in staffed:
+            # A ticket the chatbot opened goes to the team that took it over.
+            contact = staffed[response.ticket_id]
         opened.append(
             FollowUp(
                 kind=FollowUpKind.DETRACTOR,
@@ -144,6 +150,28 @@ def followups_raise_for_imported(*, recent: timedelta = IMPORTED_RECENT) -> int:
 
 
 @transaction.atomic
+def _contact_about(response: Response) -> Contact | None:
+    if response.contact is None and response.ticket is not None:
+        return response.ticket.first_inbound_contact
+    return response.contact
+
+
+def _staffed(contact: Contact | None) -> bool:
+    return contact is not None and contact.team_id is not None
+
+
+def _last_staffed_contacts(ticket_ids: set[int]) -> dict[int | None, Contact]:
+    """{ticket id: its last contact a team handled}."""
+    staffed: dict[int | None, Contact] = {}
+    for contact in (
+        Contact.objects.filter(ticket_id__in=ticket_ids, team__isnull=False)
+        .order_by("started_at", "id")
+        .only("id", "ticket_id", "agent_id", "team_id", "started_at")
+    ):
+        staffed[contact.ticket_id] = contact
+    return staffed
+
+
 def followup_handle(
     follow_up: FollowUp, *, user, note: str, minutes_spent: int | None = None
 ) -> FollowUp:

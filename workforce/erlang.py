@@ -44,3 +44,16 @@ def agents_needed(traffic: float, aht: float, target: float, level: float) -> in
     while service_level(traffic, agents, aht, target) < level:
         agents += 1
     return agents
+
+
+def agents_needed_unrounded(traffic: float, aht: float, target: float, level: float) -> float:
+    """The need before rounding up: between `agents_needed` - 1 and `agents_needed`, where the
+    service level, read on a straight line between those two whole numbers, reaches `level`.
+    Shrinkage is added to this figure and rounded up once: 54.13 agents with 30 % shrinkage are
+    77.3, 78 to schedule, where rounding 55 up again would give 79."""
+    whole = agents_needed(traffic, aht, target, level)
+    if whole == 0:
+        return 0.0
+    below = service_level(traffic, whole - 1, aht, target)  # 0 when the queue cannot empty
+    above = service_level(traffic, whole, aht, target)
+    return whole - 1 + max(0.0, level - below) / (above - below)

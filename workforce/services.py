@@ -85,13 +85,18 @@ def _timeline(agent: int | None, items: list[tuple[int, StateRecord]]) -> list[_
     return [by_start[k] for k in sorted(by_start)]
 
 
+def _order(stretch: _Stretch) -> int:
+    """Stored states come before every record (the first record has index 0)."""
+    return -1 if stretch.index is None else stretch.index
+
+
 def _overlaps(timeline: list[_Stretch]) -> list[Problem]:
     """One problem per record that overlaps a neighbour: of two records, the one sent later."""
     problems: dict[int, Problem] = {}
     for a, b in pairwise(timeline):
         if a.ended_at is None or a.ended_at <= b.started_at:
             continue
-        blamed, other = (b, a) if (b.index or -1) > (a.index or -1) else (a, b)
+        blamed, other = (b, a) if _order(b) > _order(a) else (a, b)
         assert blamed.index is not None
         name = "started_at" if blamed is b else "ended_at"
         end = shown(other.ended_at) if other.ended_at else _("now")

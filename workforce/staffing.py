@@ -3,9 +3,13 @@
 For each channel: the inbound contacts of the last whole weeks per local half-hour feed
 workforce.forecast (weekly profile x trend); the AHT is the mean handle time of the channel's
 inbound contacts over the same weeks; Erlang C (workforce.erlang) gives the agents answering
-`level` of contacts within the channel's target; agents to schedule = that / (1 - shrinkage),
-shrinkage being the share of logged-in time spent on breaks (a default when no state is known).
-The caller passes the targets, so they are read in one place (kpis.queries.workload).
+`level` of contacts within the channel's target (a whole number) and the need before rounding;
+agents to schedule = that need / (1 - shrinkage), rounded up once. Shrinkage is the channel's:
+the share of logged-in time spent on breaks by the agents who answered it, each agent's time
+counted in proportion to their contacts on the channel; the whole centre's when no agent of the
+channel has states, a default when no state is known. Public holidays of the month are named on
+each slot, and forecast as workforce.forecast says. The caller passes the targets, so they are
+read in one place (kpis.queries.workload).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from tickets.models import Channel, Contact, Direction
 from . import erlang, forecast
 from .models import PresenceHour
 from .presence import zone
+from .public_holidays import public_holidays
 from .selectors import local_bounds
 
 HALF_HOUR = 1800
@@ -40,6 +45,18 @@ class Slot:
     contacts: float
     answering: int  # agents answering (Erlang C)
     scheduled: int  # agents to schedule (with shrinkage)
+    need: float = 0.0  # agents answering before rounding up
+    holiday: str = ""  # the public holiday's name, if the day is one
+
+
+@dataclass
+class Shrinkage:
+    share: float  # 0-1
+    from_states: bool
+    logged_in_hours: float = 0.0
+    # True: from the agents who answered the channel; False: the whole centre's (or default).
+    per_channel: bool = False
+    agents: int = 0
 
 
 @dataclass
@@ -48,9 +65,11 @@ class ChannelPlan:
     aht: float | None
     aht_n: int
     target: int
+    shrinkage: Shrinkage
     slots: list[Slot] = field(default_factory=list)
     mape: dict[date, float | None] = field(default_factory=dict)
     history_n: int = 0
+    holidays: forecast.HolidayRatio = field(default_factory=lambda: forecast.HolidayRatio(None))
 
     @property
     def label(self) -> str:
@@ -60,32 +79,14 @@ class ChannelPlan:
     def total(self) -> float:
         return sum(s.contacts for s in self.slots)
 
-    def days(self) -> list[dict]:
-        """Per day: contacts, the busiest half-hour's agents, agent-hours to schedule."""
-        out: dict[date, dict] = {}
-        for s in self.slots:
-            day = out.setdefault(s.start.date(), {"day": s.start.date(), "contacts": 0.0,
-                                                  "peak": 0, "hours": 0.0})  # fmt: skip
-            day["contacts"] += s.contacts
-            day["peak"] = max(day["peak"], s.scheduled)
-            day["hours"] += s.scheduled / 2
-        return list(out.values())
-
-
-@dataclass
-class Shrinkage:
-    share: float  # 0-1
-    from_states: bool
-    logged_in_hours: float = 0.0
-
 
 @dataclass
 class StaffingPlan:
     first: date
     last: date
     level: float
-    shrinkage: Shrinkage
     channels: list[ChannelPlan]
+    holidays: dict[date, str] = field(default_factory=dict)  # the month's public holidays
 
 
 def next_month(today: date) -> tuple[date, date]:
@@ -147,16 +148,68 @@ def handle_times(channels: list[str], first: date, last: date) -> dict[str, tupl
 
 
 def shrinkage(first: date, last: date) -> Shrinkage:
-    """Breaks / logged-in time from the agents' states; the default share when there are none."""
+    """Breaks / logged-in time of every agent; the default share when no state is known."""
     since, until = local_bounds(first, last)
     sums = PresenceHour.objects.filter(hour__gte=since, hour__lt=until).aggregate(
         logged_in=Sum("logged_in"), breaks=Sum("breaks")
     )
     if not sums["logged_in"]:
         return Shrinkage(settings.STAFFING_DEFAULT_SHRINKAGE_PCT / 100, from_states=False)
-    # Capped: agents always on break would need infinitely many agents.
-    share = min(MAX_SHRINKAGE, sums["breaks"] / sums["logged_in"])
-    return Shrinkage(share, True, sums["logged_in"] / 3600)
+    return Shrinkage(_capped(sums["breaks"] / sums["logged_in"]), True, sums["logged_in"] / 3600)
+
+
+def _capped(share: float) -> float:
+    # Agents always on break would need infinitely many agents.
+    return min(MAX_SHRINKAGE, share)
+
+
+def channel_shrinkages(channels: list[str], first: date, last: date) -> dict[str, Shrinkage]:
+    """Per channel, breaks / logged-in time of the agents who handled its inbound contacts, each
+    agent's time weighted by their share of contacts on it (an agent on the phone and email
+    alike counts half for the phone); the whole centre's share for a channel none of whose
+    agents has states."""
+    since, until = local_bounds(first, last)
+    handled = (
+        Contact.objects.filter(
+            direction=Direction.INBOUND,
+            started_at__gte=since,
+            started_at__lt=until,
+            agent__isnull=False,
+            answered_at__isnull=False,
+        )
+        .values("agent_id", "channel")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in handled:
+        counts[row["agent_id"]][row["channel"]] = row["n"]
+    presence = {
+        row["agent_id"]: (row["logged_in"], row["breaks"])
+        for row in PresenceHour.objects.filter(hour__gte=since, hour__lt=until, agent_id__in=counts)
+        .values("agent_id")
+        .annotate(logged_in=Sum("logged_in"), breaks=Sum("breaks"))
+        .order_by()
+    }
+    centre = shrinkage(first, last)
+    out = {}
+    for channel in channels:
+        logged_in = breaks = 0.0
+        agents = 0
+        for agent, by_channel in counts.items():
+            if channel not in by_channel or agent not in presence:
+                continue
+            weight = by_channel[channel] / sum(by_channel.values())
+            logged_in += weight * presence[agent][0]
+            breaks += weight * presence[agent][1]
+            agents += 1
+        if logged_in:
+            out[channel] = Shrinkage(
+                _capped(breaks / logged_in), True, logged_in / 3600, per_channel=True, agents=agents
+            )
+        else:
+            out[channel] = centre
+    return out
 
 
 def staffing_plan(today: date, targets: dict[str, int], channels: list[str]) -> StaffingPlan:
@@ -166,26 +219,40 @@ def staffing_plan(today: date, targets: dict[str, int], channels: list[str]) -> 
     level = settings.STAFFING_SERVICE_LEVEL_PCT / 100
     series = half_hour_series(channels, since, until)
     times = handle_times(channels, since, until)
-    shrink = shrinkage(since, until)
+    shrinkages = channel_shrinkages(channels, since, until)
+    holidays = public_holidays(since, last)
     monday = forecast.week_of(datetime.combine(first, datetime.min.time()))
     weeks = (last - monday).days // 7 + 1
     past_weeks = [until + timedelta(days=1) - timedelta(weeks=k) for k in range(MAPE_WEEKS, 0, -1)]
     plans = []
     for channel in channels:
         aht, aht_n = times.get(channel, (None, 0))
-        plan = ChannelPlan(channel, aht, aht_n, targets.get(channel, 0))
+        shrink = shrinkages[channel]
+        plan = ChannelPlan(channel, aht, aht_n, targets.get(channel, 0), shrink)
         plan.history_n = round(sum(series[channel].values()))
-        plan.mape = forecast.weekly_mape(series[channel], past_weeks)
-        predicted = forecast.forecast(series[channel], monday, weeks)
+        plan.mape = forecast.weekly_mape(series[channel], past_weeks, holidays)
+        plan.holidays = forecast.holiday_ratio(series[channel], monday, holidays)
+        predicted = forecast.forecast(series[channel], monday, weeks, holidays)
         for start in sorted(predicted):
             if first <= start.date() <= last:
-                plan.slots.append(_slot(start, predicted[start], aht, plan.target, level, shrink))
+                slot = _slot(start, predicted[start], aht, plan.target, level, shrink.share)
+                slot.holiday = holidays.get(start.date(), "")
+                plan.slots.append(slot)
         plans.append(plan)
-    return StaffingPlan(first, last, level, shrink, plans)
+    month = {day: name for day, name in holidays.items() if first <= day <= last}
+    return StaffingPlan(first, last, level, plans, month)
 
 
-def _slot(start: datetime, contacts: float, aht, target: int, level: float, shrink) -> Slot:
+def scheduled(need: float, shrinkage: float) -> int:
+    """Agents to schedule: the need before rounding, shrinkage added, rounded up once (after
+    rounding to nine decimals, so that a float's last digit never adds an agent)."""
+    return math.ceil(round(need / (1 - shrinkage), 9))
+
+
+def _slot(start: datetime, contacts: float, aht, target: int, level: float, shrink: float) -> Slot:
     if not aht or contacts <= 0:
         return Slot(start, contacts, 0, 0)
-    answering = erlang.agents_needed(contacts * aht / HALF_HOUR, aht, target, level)
-    return Slot(start, contacts, answering, math.ceil(answering / (1 - shrink.share)))
+    traffic = contacts * aht / HALF_HOUR
+    answering = erlang.agents_needed(traffic, aht, target, level)
+    need = erlang.agents_needed_unrounded(traffic, aht, target, level)
+    return Slot(start, contacts, answering, scheduled(need, shrink), need)

@@ -50,7 +50,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
             "charts": [c["chart"].as_json() for c in channels if not c["chart"].empty],
             "chart_text": {"interval": "", "open": ""},
             "level_pct": round(plan.level * 100),
-            "shrinkage_pct": round(plan.shrinkage.share * 100, 1),
+            "holiday": plan.holidays.get(day, ""),
         },
     )  # fmt: skip
 
@@ -81,7 +81,15 @@ def _shown(channel: ChannelPlan, day: date) -> dict:
         y_min=0,
     )
     mape = [(week, value) for week, value in channel.mape.items()]
-    return {"plan": channel, "slots": slots, "chart": chart, "mape": mape}
+    ratio = channel.holidays.ratio
+    return {
+        "plan": channel,
+        "slots": slots,
+        "chart": chart,
+        "mape": mape,
+        "shrinkage_pct": round(channel.shrinkage.share * 100, 1),
+        "holiday_pct": None if ratio is None else round(ratio * 100),
+    }
 
 
 def _csv(plan: StaffingPlan) -> HttpResponse:
@@ -97,9 +105,13 @@ def _csv(plan: StaffingPlan) -> HttpResponse:
             _("Forecast contacts"),
             _("Agents answering"),
             _("Agents needed"),
+            _("Agents needed before rounding"),
+            _("Public holiday"),
         ]
     )
     for channel in plan.channels:
+        # A scheduling tool that sums half-hours before rounding takes this column.
+        share = channel.shrinkage.share
         for s in channel.slots:
             writer.writerow(
                 [
@@ -109,6 +121,8 @@ def _csv(plan: StaffingPlan) -> HttpResponse:
                     formats.number_format(round(s.contacts, 2), 2),
                     s.answering,
                     s.scheduled,
+                    formats.number_format(round(s.need / (1 - share), 2), 2),
+                    s.holiday,
                 ]
             )
     response = HttpResponse(

@@ -99,3 +99,39 @@ BUILDERS = {
 
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def zendesk_presence(agent: int, status: str, at: datetime) -> dict:
+    """An agent availability event (`agent.unified_state_changed`), shaped as Zendesk's webhook
+    event types documentation shows it."""
+    return {
+        "type": "zen:event-type:agent.unified_state_changed",
+        "id": f"evt-agent-{agent}-{at.timestamp()}",
+        "time": _iso(at),
+        "subject": f"zen:agent:{agent}",
+        "account_id": 9,
+        "zendesk_event_version": "2022-11-06",
+        "detail": {"account_id": "9", "agent_id": str(agent), "version": "2"},
+        "event": {
+            "new_unified_state": {"id": 7, "name": status},
+            "previous_unified_state": {"id": 8, "name": "offline"},
+            "updated_at": at.strftime("%Y-%m-%dT%H:%M:%S.%f789Z"),
+        },
+    }
+
+
+def generic_presence(agent: str, status: str, start: datetime, end: datetime | None) -> dict:
+    """A telephony system's agent status event, as a tool of its own shapes it."""
+    return {
+        "kind": "agent_status",
+        "user": {"login": agent},
+        "status": {"code": status, "from": _iso(start), "to": _iso(end) if end else None},
+    }
+
+
+# One source for the calls and the agents' statuses: the states' times are elsewhere.
+GENERIC_STATE_PATHS = {
+    **GENERIC_PATHS,
+    "agent_id": "user.login", "state": "status.code", "state_started_at": "status.from",
+    "state_ended_at": "status.to",
+}  # fmt: skip

@@ -5,11 +5,12 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from django.db.models import Q
 from django.utils import translation
 
-from surveys.models import Response
+from surveys.models import DETRACTOR_MAX, FollowUp, Response
 from tickets.labels import reason_label
-from tickets.models import Contact, ContactReason, Ticket
+from tickets.models import Agent, Contact, ContactReason, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +59,18 @@ def test_the_demo_names_its_reasons_in_french_and_english():
         assert reason_label("account_access") == "Accès au compte"
     with translation.override("en"):
         assert reason_label("account_access") == "Account access"
+
+
+def test_the_demo_names_its_agents_and_opens_a_follow_up_for_every_detractor():
+    _setup()
+
+    agents = Agent.objects.all()
+    assert agents.exists() and not agents.filter(name="").exists()
+    assert len({a.name for a in agents}) == agents.count()
+    detractor = Q()
+    for kind, highest in DETRACTOR_MAX.items():
+        detractor |= Q(kind=kind, score__lte=highest)
+    detractors = Response.objects.filter(detractor)
+    assert detractors.exists()
+    assert not detractors.filter(follow_up__isnull=True).exists()
+    assert FollowUp.objects.filter(team__isnull=False, status="open").exists()

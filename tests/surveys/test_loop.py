@@ -153,6 +153,24 @@ def test_imported_recent_detractors_open_follow_ups_once():
     assert again == 0
 
 
+def test_an_imported_detractor_on_a_chatbot_ticket_goes_to_the_team_that_took_it_over():
+    team = TeamFactory()
+    bot: Contact = ContactFactory(channel="chatbot", team=None, agent=None)  # type: ignore[assignment]
+    human = ContactFactory(
+        ticket=bot.ticket, customer=bot.customer, team=team, channel="phone",
+        started_at=bot.started_at + timedelta(minutes=5),
+    )  # fmt: skip
+    response = Response.objects.create(
+        ticket=bot.ticket, kind="nps", score=2, scale_min=0, scale_max=10,
+        responded_at=timezone.now() - timedelta(days=1),
+    )  # fmt: skip
+
+    followups_raise_for_imported()
+
+    follow_up = FollowUp.objects.get(response=response)
+    assert (follow_up.team, follow_up.contact) == (team, human)
+
+
 def test_a_team_lead_sees_and_works_their_teams_follow_ups_only(client):
     mine, other = TeamFactory(lead_email="lead@example.com"), TeamFactory()
     follow_up, elsewhere = _detractor(mine), _detractor(other)

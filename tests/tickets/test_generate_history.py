@@ -329,3 +329,26 @@ def test_agents_states_follow_their_contacts(history):
         assert [s[2] for s in around] == ["handling"]
     kinds = Counter(s["state"] for s in tables["agent_states"])
     assert kinds["break"] and kinds["after_contact_work"] >= 0.5 * kinds["handling"]
+
+
+def test_agents_states_look_like_a_staffed_centre(history):
+    # Occupancy = (handling + after-contact work) / (logged in - breaks), per team: most teams
+    # inside the default 70-90 % band, the VIP desk over-staffed, Lille under-staffed; breaks
+    # take about 10 % of logged-in time (15 minutes every 2 hours).
+    _, _, tables = history
+    team_of = {c["agent_id"]: c["team"] for c in tables["contacts"] if c["agent_id"]}
+    seconds: dict[str, Counter] = defaultdict(Counter)
+    for s in tables["agent_states"]:
+        if s["ended_at"]:
+            seconds[team_of[s["agent_id"]]][s["state"]] += _ts(s["ended_at"]) - _ts(s["started_at"])
+    occupancy, breaks = {}, {}
+    for team, by_state in seconds.items():
+        logged_in = sum(v for state, v in by_state.items() if state != "logged_out")
+        work = by_state["handling"] + by_state["after_contact_work"]
+        occupancy[team] = work / (logged_in - by_state["break"])
+        breaks[team] = by_state["break"] / logged_in
+
+    others = {t: o for t, o in occupancy.items() if t not in ("vip", "lille_n1")}
+    assert occupancy["vip"] < 0.65 and occupancy["lille_n1"] > 0.9, occupancy
+    assert all(0.7 < o < 0.88 for o in others.values()), others
+    assert all(0.06 < b < 0.14 for b in breaks.values()), breaks

@@ -9,7 +9,9 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from tests.factories import AgentFactory, ContactFactory, TicketFactory
+from tickets.models import Contact
 from tickets.permissions import QUALITY_MANAGERS_GROUP
+from workforce import staffing
 from workforce.presence import zone
 from workforce.staffing import next_month
 
@@ -83,3 +85,38 @@ def test_the_csv_has_every_half_hour_of_next_month_per_channel(client, history):
         r for r in phone if r[2] == "10:00" and datetime.fromisoformat(r[1]).weekday() < 5
     ]
     assert all(float(r[3].replace(",", ".")) > 0.9 and int(r[5]) >= 1 for r in weekday_ten)
+    # Agents needed is the column before it, rounded up once.
+    for r in weekday_ten:
+        unrounded, needed = float(r[6].replace(",", ".")), int(r[5])
+        assert needed - 1 < unrounded + 0.005 and unrounded - 0.005 <= needed
+
+
+def test_a_holiday_is_named_on_the_page_and_in_the_csv_and_forecast_from_past_ones(
+    client, history, monkeypatch
+):
+    # The history's last Wednesday was a holiday nobody called on: the month's first Monday,
+    # a holiday too, is forecast at 0 % of a usual Monday, and flagged.
+    _login(client)
+    first, _last = next_month(timezone.localdate())
+    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    this_monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    wednesday = this_monday - timedelta(days=5)
+    Contact.objects.filter(started_at__date=wednesday).delete()
+    holidays = {wednesday: "Fête passée", monday: "Fête à venir"}
+    monkeypatch.setattr(
+        staffing, "public_holidays", lambda a, b: {d: n for d, n in holidays.items() if a <= d <= b}
+    )
+
+    page = client.get(URL, {"day": monday.isoformat()}, HTTP_ACCEPT_LANGUAGE="en")
+    body = client.get(URL, {"export": "csv"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "public holiday: Fête à venir" in page.content.decode()
+    [phone] = [c for c in page.context["channels"] if c["plan"].channel == "phone"]
+    assert phone["holiday_pct"] == 0
+    rows = list(csv.reader(io.StringIO(body[1:])))
+    assert rows[0][-1] == "Public holiday"
+    holiday = [r for r in rows[1:] if r[1] == monday.isoformat() and r[2] == "10:00"]
+    ordinary = [r for r in rows[1:] if r[1] == (monday + timedelta(days=7)).isoformat()]
+    assert [r[-1] for r in holiday] == ["Fête à venir"]  # the phone; no chat in the history
+    assert float(holiday[0][3]) == 0 and int(holiday[0][5]) == 0
+    assert {r[-1] for r in ordinary} == {""}

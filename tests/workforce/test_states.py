@@ -128,6 +128,24 @@ def test_an_overlapping_state_is_refused_whole_naming_item_and_field(integration
 
 
 @pytest.mark.django_db
+def test_a_lone_state_starting_inside_a_stored_one_is_refused_naming_it(integration):
+    closed = {**STATE, "ended_at": "2024-03-01T09:10:00Z"}
+    integration.post("/api/v1/agent-states/", closed, format="json")
+
+    response = integration.post(
+        "/api/v1/agent-states/",
+        {**STATE, "state": "break", "started_at": "2024-03-01T09:05:00Z"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["index"], error["field"]) == (0, "started_at")
+    assert "“handling”" in error["message"]
+    assert states() == [("a1", "handling", "09:00", "09:10")]
+
+
+@pytest.mark.django_db
 def test_only_integrations_with_the_history_scope_and_staff_record_states(
     token_client, outsider, staff
 ):

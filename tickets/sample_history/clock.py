@@ -10,6 +10,8 @@ from bisect import bisect_right
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
+
 from . import profile
 
 SERVICE_ZONE = ZoneInfo("Europe/Paris")
@@ -18,27 +20,6 @@ WEEK = 7 * DAY
 
 # "HH:MM:SSZ" for every second of a day: formatting is a lookup, not a strftime.
 _TIME_OF_DAY = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}Z" for s in range(DAY)]
-
-
-def easter(year: int) -> date:
-    """Easter Sunday (Gregorian calendar, Meeus/Jones/Butcher)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    m = (32 + 2 * e + 2 * i - h - k) % 7
-    n = (a + 11 * h + 22 * m) // 451
-    month, day = divmod(h + m - 7 * n + 114, 31)
-    return date(year, month, day + 1)
-
-
-def french_holidays(year: int) -> set[date]:
-    fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
-    sunday = easter(year)
-    moving = [sunday + timedelta(days=n) for n in (1, 39, 50)]  # Easter and Whit Mondays, Ascension
-    return {date(year, m, d) for m, d in fixed} | set(moving)
 
 
 class Calendar:
@@ -52,10 +33,9 @@ class Calendar:
             int(datetime(d.year, d.month, d.day, tzinfo=SERVICE_ZONE).timestamp())
             for d in self.days
         ]
-        holidays: set[date] = set()
-        for year in range(first.year, self.days[-1].year + 1):
-            holidays |= french_holidays(year)
-        self.holiday = [d in holidays for d in self.days]
+        # France's public holidays (the `holidays` package), as the staffing forecast reads them.
+        closed = holidays.country_holidays("FR", years=range(first.year, self.days[-1].year + 1))
+        self.holiday = [d in closed for d in self.days]
         self.opening = [self._opening(d, h) for d, h in zip(self.days, self.holiday, strict=True)]
         self._prefix: dict[int, str] = {}
 

@@ -268,6 +268,11 @@ class HistoryGenerator:
             if last.get(key) == start:
                 del last[key]
 
+    def _occupancy_target(self, agent: int) -> tuple[float, float]:
+        """The occupancy range of the agent's team (agents are numbered team by team)."""
+        team = bisect(self.planner.team_first, agent) - 1
+        return p.TEAM_OCCUPANCY.get(self.planner.teams[team], p.OCCUPANCY)
+
     def run(self, out_dir: Path) -> dict[str, int]:
         out_dir.mkdir(parents=True, exist_ok=True)
         days = [i for i in range(self.n_days) if self.cal.midnights[i] < self.snapshot]
@@ -283,6 +288,7 @@ class HistoryGenerator:
                 self.w["agent_states.csv"].writerow,
                 self.cal.fmt,
                 random.Random(self.seed + 1),  # noqa: S311
+                self._occupancy_target,
             )
             for i in days:
                 until = min(self.cal.midnights[i + 1], self.snapshot)

@@ -111,6 +111,15 @@ TEAMS = (
     ("vip", "vip", 2),
 )
 
+# Occupancy the agents' states are drawn around (agent_states.csv), per team: the share of
+# logged-in time, breaks aside, spent on contacts. Most teams sit inside the default alert band
+# (70-90 %); the VIP desk is over-staffed and Lille under-staffed, so the bands show something.
+OCCUPANCY = (0.74, 0.88)
+TEAM_OCCUPANCY = {
+    "vip": (0.46, 0.6), "lille_n1": (0.93, 0.99), "paris_n1": (0.8, 0.9),
+    "back_office": (0.7, 0.8), "bordeaux_ecrit": (0.71, 0.82),
+}  # fmt: skip
+
 # Volume rhythm: Monday is the busiest day, Sunday the quietest; Christmas and the back-to-school
 # month are busy, August is not.
 WEEKDAY_FACTOR = (1.3, 1.12, 1.05, 1.0, 0.95, 0.6, 0.3)

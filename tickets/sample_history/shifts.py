@@ -1,40 +1,50 @@
 """Agents' states that agree with the contacts they handled, for agent_states.csv.
 
-Each agent's busy stretches (answer to answer + handle time; overlapping chats merged) are read
-in time order. A shift opens 10 minutes before its first contact (logged in, then available) and
-closes when the agent has nothing for SHIFT_GAP (available 5 minutes, then logged out until the
-next shift). Between contacts: after-contact work, then available, with a 15-minute break in a
-long enough gap once BREAK_EVERY has passed since the last one. Stretches arrive as the
-simulation goes; those starting before the simulated clock are final (a contact is written at
-its start and answered after it), so only the not-yet-final ones are held.
+A staffed centre: agents are logged in to the queue about as long as its volume needs, so that
+their occupancy ((handling + after-contact work) / (logged in - breaks)) stays near their team's
+target (profile.TEAM_OCCUPANCY, drawn per contact within the team's range). Each agent's busy
+stretches (answer to answer + handle time; overlapping chats merged) are read in time order;
+each is followed by after-contact work, and the available time around it is what the target
+leaves: work x (1 / target - 1), half before the contact, half after. A gap longer than that
+(by AWAY or more) is spent off the queue: available for the half after, logged out, then logged
+in (a few seconds, part of the half before the next contact) and available; a shorter gap stays
+available (busy hours run hotter). After BREAK_EVERY of logged-in time the agent takes a BREAK
+in the next gap long enough. Stretches arrive as the simulation goes; those starting before the
+simulated clock are final (a contact is written at its start and answered after it), so only
+the not-yet-final ones are held.
 """
 
 from collections import defaultdict
 from collections.abc import Callable
 
-SHIFT_GAP = 3 * 3600
 BREAK_EVERY = 2 * 3600
 BREAK = 15 * 60
-LEAD_IN = 10 * 60
-WIND_DOWN = 5 * 60
+LOGIN = 15
+# Off the queue only for gaps longer than the idle time by this much.
+AWAY = 5 * 60
 
 HEADER = ("agent_id", "state", "started_at", "ended_at")
 
 
 class _Agent:
-    __slots__ = ("busy", "free_at", "last_break", "logged_out_at", "start")
+    __slots__ = ("busy", "logged_out_at", "start", "worked")
 
     def __init__(self) -> None:
         self.start: int | None = None  # the current busy stretch
         self.busy = 0  # its end
-        self.free_at = 0  # end of its after-contact work
-        self.last_break = 0
+        self.worked = 0  # logged-in seconds since the last break
         self.logged_out_at: int | None = None
 
 
 class ShiftWriter:
-    def __init__(self, write: Callable, fmt: Callable[[int], str], rng) -> None:
-        self.write, self.fmt, self.rng = write, fmt, rng
+    def __init__(
+        self,
+        write: Callable,
+        fmt: Callable[[int], str],
+        rng,
+        target: Callable[[int], tuple[float, float]] = lambda agent: (0.74, 0.88),
+    ) -> None:
+        self.write, self.fmt, self.rng, self.target = write, fmt, rng, target
         self.pending: dict[int, list[tuple[int, int]]] = defaultdict(list)
         self.agents: dict[int, _Agent] = defaultdict(_Agent)
         self.count = 0
@@ -59,46 +69,70 @@ class ShiftWriter:
         for agent, a in self.agents.items():
             if a.start is not None:
                 self._after(agent, a, end, final=True)
-                self._emit(agent, "logged_out", a.logged_out_at, None)
+            self._emit(agent, a, "logged_out", a.logged_out_at, None)
 
-    def _emit(self, agent: int, state: str, start: int | None, end: int | None) -> None:
+    def _emit(self, agent: int, a: _Agent, state: str, start: int | None, end: int | None) -> None:
         if start is None or (end is not None and end <= start):
             return
         self.write((agent, state, self.fmt(start), None if end is None else self.fmt(end)))
         self.count += 1
+        if state == "break":
+            a.worked = 0
+        elif state != "logged_out" and end is not None:
+            a.worked += end - start
+
+    def _idle(self, agent: int, work: int) -> int:
+        """Available time a stretch of `work` seconds comes with, for the agent's target."""
+        low, high = self.target(agent)
+        occupancy = low + (high - low) * self.rng.random()
+        return int(work * (1 / occupancy - 1))
 
     def _next(self, agent: int, start: int, end: int) -> None:
         a = self.agents[agent]
         if a.start is not None and start <= a.busy:  # a second chat at once: one busy stretch
             a.busy = max(a.busy, end)
             return
-        if a.start is not None and start - a.busy > SHIFT_GAP:
-            self._after(agent, a, start, final=True)
         if a.start is None:
-            opened = max(start - LEAD_IN, a.logged_out_at or 0)
-            self._emit(agent, "logged_out", a.logged_out_at, opened)
-            self._emit(agent, "logged_in", opened, opened + 60)
-            self._emit(agent, "available", opened + 60, start)
-            a.last_break = start
+            lead = max(2 * LOGIN, self._idle(agent, end - start) // 2)
+            opened = max(start - lead, a.logged_out_at or 0)
+            self._emit(agent, a, "logged_out", a.logged_out_at, opened)
+            self._emit(agent, a, "logged_in", opened, opened + LOGIN)
+            self._emit(agent, a, "available", opened + LOGIN, start)
         else:
             self._after(agent, a, start, final=False)
         a.start, a.busy = start, end
 
-    def _after(self, agent: int, a: "_Agent", until: int, final: bool) -> None:
+    def _after(self, agent: int, a: _Agent, until: int, final: bool) -> None:
         """The current stretch's handling and after-contact work, then what fills to `until`."""
         assert a.start is not None
-        self._emit(agent, "handling", a.start, a.busy)
+        self._emit(agent, a, "handling", a.start, a.busy)
         wrap = min(a.busy + 20 + int(self.rng.expovariate(1 / 40)), until)
-        self._emit(agent, "after_contact_work", a.busy, wrap)
-        if final:
-            a.logged_out_at = min(wrap + WIND_DOWN, until)
-            self._emit(agent, "available", wrap, a.logged_out_at)
-            a.start = None
+        self._emit(agent, a, "after_contact_work", a.busy, wrap)
+        half = self._idle(agent, wrap - a.start) // 2
+        gap = until - wrap
+        if not final and gap < 2 * half + AWAY:
+            self._available(agent, a, wrap, until)
             return
-        if until - wrap >= BREAK + 5 * 60 and until - a.last_break >= BREAK_EVERY:
-            self._emit(agent, "available", wrap, wrap + 120)
-            self._emit(agent, "break", wrap + 120, wrap + 120 + BREAK)
-            self._emit(agent, "available", wrap + 120 + BREAK, until)
-            a.last_break = until
+        # Off the queue until the next contact (or for good): what the target leaves, first.
+        away = min(wrap + half, until)
+        back = until if final else until - max(half, 2 * LOGIN)
+        self._emit(agent, a, "available", wrap, away)
+        if a.worked >= BREAK_EVERY and back - away >= BREAK + LOGIN:
+            self._emit(agent, a, "break", away, away + BREAK)
+            away += BREAK
+        a.start = None
+        if final:
+            a.logged_out_at = away
+            return
+        self._emit(agent, a, "logged_out", away, back)
+        self._emit(agent, a, "logged_in", back, back + LOGIN)
+        self._emit(agent, a, "available", back + LOGIN, until)
+
+    def _available(self, agent: int, a: _Agent, start: int, until: int) -> None:
+        """Available through a short gap, with the break that is due if it fits."""
+        if a.worked >= BREAK_EVERY and until - start >= BREAK + 5 * 60:
+            self._emit(agent, a, "available", start, start + 120)
+            self._emit(agent, a, "break", start + 120, start + 120 + BREAK)
+            self._emit(agent, a, "available", start + 120 + BREAK, until)
         else:
-            self._emit(agent, "available", wrap, until)
+            self._emit(agent, a, "available", start, until)

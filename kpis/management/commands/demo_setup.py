@@ -30,7 +30,7 @@ class Command(BaseCommand):
                 _("Loaded a sample history: %(contacts)s contacts, %(tickets)s tickets.")
                 % {"contacts": counts["contacts.csv"], "tickets": counts["tickets.csv"]}
             )
-        loop = demo_loop_ensure()
+        loop = demo_loop_ensure(options["months"])
         self.stdout.write(_("Active policies: %(names)s.") % {"names": ", ".join(loop.policies)})
         self.stdout.write(
             _("Surveys of the last days: %(decided)s decided, %(sent)s sent to the mailbox.")
