@@ -16,7 +16,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 if not app.conf.broker_url:
     # Eager, without a broker: nothing is sent, but kombu would fall back to AMQP on localhost
     # and warn about it. The settings keep "" so that the rest of the site sees no broker.
-    app.conf.broker_url = "memory://localhost/"
+    app.conf.update(broker_url="memory://localhost/")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
