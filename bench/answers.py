@@ -48,55 +48,29 @@ import cProfile
 import io
 import os
 import pstats
-import random
-import re
-import secrets
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, deque
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections import deque
 from pathlib import Path
 from urllib.parse import urlencode
 
+from support import (
+    HOST,
+    Link,
+    Round,
+    answers_run,
+    exchange,
+    flow_answer,
+    http_request,
+    links_insert,
+    production_env,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
-REQUEST_TIMEOUT = 30.0
 WARM_UP = 100
-CSRF_COOKIE = re.compile(rb"^Set-Cookie: csrftoken=([^;\r\n]+)", re.MULTILINE | re.IGNORECASE)
-CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-@dataclass(frozen=True)
-class Link:
-    invitation: int
-    token: str
-    language: str
-    score: int
-
-
-@dataclass
-class Round:
-    kind: str
-    connections: int
-    took: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    errors: Counter = field(default_factory=Counter)
-    answered: list[Link] = field(default_factory=list)
-    failed: list[Link] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.took if self.took else 0.0
-
-    def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
 
 
 def main() -> None:
@@ -111,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ecoute-bench-answers-"))
-    env = _production_env(work / "static")
+    env = production_env(work / "static")
     # This process reads the same settings as the server: the profile runs what gunicorn runs.
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -134,7 +108,7 @@ def main() -> None:
     print(f"collectstatic: {time.perf_counter() - began:.1f} s")
     per_round = args.max_answers
     total = WARM_UP * 2 + args.profile * 2 + per_round * 2 * args.rounds * len(args.connections)
-    links = deque(_links_insert(total))
+    links = deque(links_insert(total))
     # Built, as in production after the first import: each answer then marks its day dirty.
     from kpis.rollups.build import rollups_rebuild
 
@@ -162,68 +136,8 @@ def main() -> None:
             database_drop()
 
 
-def _production_env(static_root: Path) -> dict[str, str]:
-    return {
-        "ENV_FILE": "/dev/null",  # no developer's .env
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": HOST,
-        "SITE_URL": f"http://{HOST}",
-        "STATIC_ROOT": str(static_root),
-        "CELERY_BROKER_URL": os.environ.get("REDIS_URL", ""),
-        "LOG_LEVEL": "WARNING",
-    }
-
-
 def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
-def _links_insert(count: int) -> list[Link]:
-    """`count` customers, each with a sent NPS invitation and its answer token, by COPY."""
-    from django.db import connection
-    from django.utils import timezone
-
-    from surveys.models import Questionnaire
-    from surveys.tokens import token_digest
-
-    questionnaire = Questionnaire.objects.get(name="NPS").pk
-    now = timezone.now()
-    expires = now + timedelta(days=7)
-    draw = random.Random(1)
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(
-            "COPY tickets_customer (external_id, name, email, phone, language, timezone) FROM STDIN"
-        ) as copy:
-            for n in range(count):
-                copy.write_row((f"bench_{n}", "", f"bench_{n}@example.com", "", "", ""))
-        raw.execute("SELECT id FROM tickets_customer ORDER BY id")
-        customers = [row[0] for row in raw.fetchall()]
-        columns = (
-            "questionnaire_id, customer_id, channel, delivery, language, status, skip_reason,"
-            " created_at, send_after, sent_at, expires_at, attempts, last_error"
-        )
-        with raw.copy(f"COPY surveys_invitation ({columns}) FROM STDIN") as copy:
-            for n, customer in enumerate(customers):
-                language = "en" if n % 2 else "fr"
-                copy.write_row((
-                    questionnaire, customer, "phone", "email", language, "sent", "",
-                    now, now, now, expires, 1, "",
-                ))  # fmt: skip
-        raw.execute("SELECT id, language FROM surveys_invitation ORDER BY id")
-        invitations = raw.fetchall()
-        links = [
-            Link(pk, secrets.token_urlsafe(24), language, draw.randint(0, 10))
-            for pk, language in invitations
-        ]
-        columns = "invitation_id, purpose, digest, created_at, expires_at"
-        with raw.copy(f"COPY surveys_invitationtoken ({columns}) FROM STDIN") as copy:
-            for link in links:
-                copy.write_row((link.invitation, "answer", token_digest(link.token), now, expires))
-        raw.execute("ANALYZE")
-    draw.shuffle(links)
-    return links
 
 
 # --- The load ----------------------------------------------------------------------------------
@@ -242,7 +156,11 @@ def serve_and_load(args, env: dict[str, str], links: deque) -> list[Round]:
         _wait_for(port)
         for kind in ("baseline", "flow"):  # every worker's first requests, not counted
             warm = Round(kind, 10)
-            asyncio.run(_run(port, warm, [links.popleft() for _ in range(WARM_UP)], 60))
+            asyncio.run(
+                answers_run(
+                    port, warm, _answer_of(warm), [links.popleft() for _ in range(WARM_UP)], 60
+                )
+            )
             if warm.errors:
                 sys.exit(f"warming up {kind}: {dict(warm.errors)}")
             rounds.append(Round(kind, 0, answered=warm.answered))  # checked, not reported
@@ -251,7 +169,7 @@ def serve_and_load(args, env: dict[str, str], links: deque) -> list[Round]:
                 for kind in ("baseline", "flow"):
                     batch = [links.popleft() for _ in range(min(args.max_answers, len(links)))]
                     done = Round(kind, connections)
-                    asyncio.run(_run(port, done, batch, args.seconds))
+                    asyncio.run(answers_run(port, done, _answer_of(done), batch, args.seconds))
                     links.extendleft(reversed(batch[len(done.answered) + len(done.failed) :]))
                     rounds.append(done)
                     print(
@@ -266,79 +184,14 @@ def serve_and_load(args, env: dict[str, str], links: deque) -> list[Round]:
     return rounds
 
 
-async def _run(port: int, done: Round, batch: list[Link], seconds: float) -> None:
-    queue = deque(batch)
-    answer = _flow_answer if done.kind == "flow" else _baseline_answer
-    deadline = time.monotonic() + seconds
-
-    async def connection_loop() -> None:
-        while queue and time.monotonic() < deadline:
-            link = queue.popleft()
-            began = time.perf_counter()
-            try:
-                error = await asyncio.wait_for(answer(port, link), REQUEST_TIMEOUT)
-            except (OSError, TimeoutError) as exc:
-                error = type(exc).__name__
-            if error:
-                done.errors[error] += 1
-                done.failed.append(link)
-            else:
-                done.latencies.append(time.perf_counter() - began)
-                done.answered.append(link)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(connection_loop() for _ in range(done.connections)))
-    done.took = time.perf_counter() - started
-
-
-async def _exchange(port: int, request: bytes) -> tuple[int, bytes, bytes]:
-    """One request on a new connection, read until the server closes it."""
-    reader, writer = await asyncio.open_connection(HOST, port)
-    try:
-        writer.write(request)
-        await writer.drain()
-        answer = await reader.read()
-    finally:
-        writer.close()
-    head, _, body = answer.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1]) if head else 0
-    return status, head, body
-
-
-def _request(method: str, path: str, port: int, body: str = "", headers: str = "") -> bytes:
-    if body:
-        headers += (
-            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
-        )
-    return (
-        f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nConnection: close\r\n"
-        f"Accept-Language: fr\r\n{headers}\r\n{body}"
-    ).encode()
-
-
-async def _flow_answer(port: int, link: Link) -> str | None:
-    """A customer's answer as a browser gives it; None when recorded, else what went wrong."""
-    page = f"/s/{link.token}/"
-    status, head, body = await _exchange(port, _request("GET", f"{page}?score={link.score}", port))
-    if status != 200:
-        return f"GET {status}"
-    cookie, csrf = CSRF_COOKIE.search(head), CSRF_FIELD.search(body)
-    if not cookie or not csrf:
-        return "no CSRF token"
-    form = urlencode({
-        "csrfmiddlewaretoken": csrf.group(1).decode(), "lang": link.language, "score": link.score,
-    })  # fmt: skip
-    cookies = f"Cookie: csrftoken={cookie.group(1).decode()}\r\n"
-    status, head, _body = await _exchange(port, _request("POST", page, port, form, cookies))
-    if status != 302 or f"Location: {page}more/".encode() not in head:
-        return f"POST {status}"
-    return None
+def _answer_of(done: Round):
+    return flow_answer if done.kind == "flow" else _baseline_answer
 
 
 async def _baseline_answer(port: int, link: Link) -> str | None:
     form = urlencode({"score": link.score})
-    status, _head, _body = await _exchange(
-        port, _request("POST", f"/bench/answer/{link.token}/", port, form)
+    status, _head, _body = await exchange(
+        port, http_request("POST", f"/bench/answer/{link.token}/", port, form)
     )
     return None if status == 200 else f"POST {status}"
 

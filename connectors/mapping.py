@@ -96,6 +96,8 @@ class Mapper:
         return f"{self.prefix}{remote}" if remote else ""
 
     def mapped(self, kind: str, *remotes: Any) -> str | None:
+        if not self.table:  # nothing configured: every body of the batch asks
+            return None
         for remote in remotes:
             value = self.table.get((kind, text_id(remote).casefold()))
             if value:
@@ -110,7 +112,19 @@ class Mapper:
 
     def channel(self, defaults: dict[str, str], *remotes: Any) -> str:
         """The channel of the first remote value mapped in the admin, else by default."""
-        found = self.mapped(MappingKind.CHANNEL, *remotes)
+        return self._mapped_or_default(
+            MappingKind.CHANNEL,
+            defaults,
+            remotes,
+            _("The channel “%(value)s” has no mapping: add one to the source's channels."),
+        )
+
+    def _mapped_or_default(
+        self, kind: str, defaults: dict[str, str], remotes: tuple[Any, ...], missing: str
+    ) -> str:
+        """The first remote value mapped in the admin, else the first a default names; else
+        Unmappable with `missing`, naming the values."""
+        found = self.mapped(kind, *remotes)
         if found:
             return found
         for remote in remotes:
@@ -118,10 +132,7 @@ class Mapper:
             if default:
                 return default
         shown = ", ".join(text_id(r) for r in remotes if text_id(r)) or "?"
-        raise Unmappable(
-            _("The channel “%(value)s” has no mapping: add one to the source's channels.")
-            % {"value": shown}
-        )
+        raise Unmappable(missing % {"value": shown})
 
     def reason(self, candidates: list[Any]) -> str:
         """The first candidate (tags, type, labels...) mapped to a reason, else the default."""
@@ -138,17 +149,11 @@ class Mapper:
 
     def state(self, defaults: dict[str, str], *remotes: Any) -> str:
         """The agent state of the first remote status mapped in the admin, else by default."""
-        found = self.mapped(MappingKind.STATE, *remotes)
-        if found:
-            return found
-        for remote in remotes:
-            default = defaults.get(text_id(remote).casefold())
-            if default:
-                return default
-        shown = ", ".join(text_id(r) for r in remotes if text_id(r)) or "?"
-        raise Unmappable(
-            _("The agent status “%(value)s” has no mapping: add one to the source's agent states.")
-            % {"value": shown}
+        return self._mapped_or_default(
+            MappingKind.STATE,
+            defaults,
+            remotes,
+            _("The agent status “%(value)s” has no mapping: add one to the source's agent states."),
         )
 
     def priority(self, defaults: dict[str, str], remote: Any) -> str:

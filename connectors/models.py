@@ -195,6 +195,10 @@ class Payload(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     reason = models.TextField(_("why"), blank=True)
+    # Whom a recorded body is about, for their personal data's export and erasure.
+    customers = models.ManyToManyField(
+        "tickets.Customer", verbose_name=_("customers"), related_name="+", blank=True
+    )
 
     class Meta:
         verbose_name = _("received body")

@@ -65,6 +65,8 @@ def dig(data: Any, path: str) -> Any:
 
 def text_id(value: Any) -> str:
     """An id as text: 5158 and "5158" are the same id; None and "" are no id."""
+    if type(value) is str:  # most ids: no conversion to look for
+        return value.strip()
     if value is None or isinstance(value, bool | dict | list):
         return ""
     return str(value).strip()

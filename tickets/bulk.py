@@ -5,6 +5,11 @@
 PostgreSQL or SQLite. `rows_update` sends the new values as a VALUES list joined on the primary
 key (`UPDATE ... FROM (VALUES ...)`, PostgreSQL and SQLite >= 3.33), the same rows in ~10x less
 time. Values go through each field's own database preparation and are always bound parameters.
+
+`rows_insert` is `bulk_create` for rows keyed by an external id: on PostgreSQL one
+`INSERT ... SELECT FROM unnest(arrays)` per 5,000 rows, one array parameter per column,
+instead of a parameter per value compiled by the ORM (half the time a helpdesk batch spent
+writing). Elsewhere it is `bulk_create`.
 """
 
 from collections.abc import Sequence
@@ -13,6 +18,7 @@ from itertools import islice
 from django.db import connections, models, router
 
 _MAX_ROWS = 500
+_MAX_INSERT_ROWS = 5000
 
 
 def rows_update(model: type[models.Model], rows: Sequence[models.Model], names: Sequence[str]):
@@ -47,6 +53,41 @@ def rows_update(model: type[models.Model], rows: Sequence[models.Model], names: 
                 f"WHERE {table}.{quote(fields[0].column)} = v.column1",
                 params,
             )
+
+
+def rows_insert(
+    model: type[models.Model], rows: Sequence[models.Model], *, ignore_conflicts: bool = False
+) -> None:
+    """Insert rows (instances without a primary key, each with a distinct `external_id`) and
+    set the primary key of each one inserted. `ignore_conflicts`: a row whose external id is
+    taken meanwhile is skipped (its primary key stays None), as with `bulk_create`."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(rows, ignore_conflicts=ignore_conflicts)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays})"
+        f"{conflict} RETURNING {quote(model._meta.pk.column)}, external_id"
+    )
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, _MAX_INSERT_ROWS):
+            params = [
+                [f.get_db_prep_save(f.pre_save(row, add=True), connection) for row in chunk]
+                for f in fields
+            ]
+            cursor.execute(sql, params)
+            keys = {external_id: pk for pk, external_id in cursor.fetchall()}
+            for row in chunk:
+                row.pk = keys.get(getattr(row, "external_id"))  # noqa: B009 (any keyed model)
+                row._state.adding = row.pk is None
+                row._state.db = connection.alias
 
 
 def _column(model: type[models.Model], name: str) -> models.Field:

@@ -4,6 +4,8 @@ Every row carries the id it has in the helpdesk (`external_id`), unique per kind
 same payload sent twice updates rather than duplicates. Times are stored in UTC.
 """
 
+import hashlib
+
 from django.db import models
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
@@ -147,6 +149,28 @@ class Customer(models.Model):
     def may_contact(self) -> bool:
         """MAY_CONTACT, for one customer already loaded."""
         return self.opted_out_at is None
+
+
+def erased_digest(external_id: str) -> str:
+    return hashlib.sha256(external_id.encode()).hexdigest()
+
+
+class ErasedCustomer(models.Model):
+    """An id whose customer's personal data was erased, kept as its SHA-256 digest only.
+
+    The helpdesk may go on naming the customer by that id (a webhook, an API call): history
+    about them is still recorded, under a customer opted out from the start, and their
+    contact details are never written again (tickets.services)."""
+
+    digest = models.CharField(_("SHA-256 of the former id"), max_length=64, unique=True)
+    erased_at = models.DateTimeField(_("erased at"))
+
+    class Meta:
+        verbose_name = _("erased customer id")
+        verbose_name_plural = _("erased customer ids")
+
+    def __str__(self) -> str:
+        return self.digest
 
 
 class Ticket(models.Model):

@@ -8,7 +8,9 @@ Erasing removes what identifies or describes the person and keeps the history's 
 the customer row stays, under a random id, with no name, email, phone, language or time zone, and
 opted out; tickets, contacts, scores and times stay (they hold no personal data once detached),
 free texts the customer or a manager wrote about them are emptied, and links sent to them stop
-working. KPIs therefore read the same before and after.
+working. KPIs therefore read the same before and after. The former id is kept as a digest
+only, so that history the helpdesk sends later about that id writes no contact details and
+asks the customer nothing (tickets.services.customers_ensure), by any way in.
 """
 
 import secrets
@@ -21,7 +23,7 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Contact, Customer, Ticket
+from .models import Contact, Customer, ErasedCustomer, Ticket, erased_digest
 
 ERASED_PREFIX = "erased-"
 
@@ -70,6 +72,11 @@ def customer_export(customer: Customer) -> dict[str, Any]:
 def customer_erase(customer: Customer) -> dict[str, int]:
     """Erase `customer`'s personal data (see the module's docstring); rows changed by section."""
     changed = {name: holder.erase(customer) for name, holder in sorted(_holders.items())}
+    # The helpdesk may name them by this id again: what it sends then writes no contact
+    # details and asks them nothing (tickets.services.customers_ensure).
+    ErasedCustomer.objects.get_or_create(
+        digest=erased_digest(customer.external_id), defaults={"erased_at": timezone.now()}
+    )
     Customer.objects.filter(pk=customer.pk).update(
         external_id=ERASED_PREFIX + secrets.token_hex(12),
         name="",

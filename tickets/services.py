@@ -10,13 +10,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from . import signals
 from .bounds import records_check
-from .bulk import rows_update
+from .bulk import rows_insert, rows_update
 from .facts import facts_refresh
 from .labels import reasons_ensure
-from .models import Agent, Contact, Customer, Team, Ticket
+from .models import Agent, Contact, Customer, ErasedCustomer, Team, Ticket, erased_digest
 from .records import ContactRecord, CustomerRecord, TicketRecord
 
 
@@ -60,15 +61,36 @@ def ids_ensure(model: type[models.Model], external_ids: Iterable[str]) -> dict[s
     known = dict(model.objects.filter(external_id__in=wanted).values_list("external_id", "pk"))
     missing = wanted - known.keys()
     if missing:
-        model.objects.bulk_create(
-            [model(external_id=e) for e in sorted(missing)], ignore_conflicts=True
-        )
+        rows_insert(model, [model(external_id=e) for e in sorted(missing)], ignore_conflicts=True)
         known.update(model.objects.filter(external_id__in=missing).values_list("external_id", "pk"))
     return known
 
 
+def erased_ids(external_ids: Iterable[str]) -> set[str]:
+    """The ids among these whose customer's personal data was erased (one query, none while
+    nobody was ever erased)."""
+    if not ErasedCustomer.objects.exists():
+        return set()
+    digests = {erased_digest(e): e for e in external_ids if e}
+    found = ErasedCustomer.objects.filter(digest__in=digests).values_list("digest", flat=True)
+    return {digests[d] for d in found}
+
+
+def customers_ensure(external_ids: Iterable[str]) -> dict[str, int]:
+    """`ids_ensure` for customers: one named by an id that was erased (tickets.personal_data)
+    is opted out, whoever sends history about them, so that nothing is asked of them again."""
+    known = ids_ensure(Customer, external_ids)
+    erased = erased_ids(known)
+    if erased:
+        Customer.objects.filter(external_id__in=erased, opted_out_at__isnull=True).update(
+            opted_out_at=timezone.now()
+        )
+    return known
+
+
 def customers_upsert(records: Sequence[CustomerRecord]) -> dict[str, int]:
-    """Create or update customers' contact details; blank fields leave what is known."""
+    """Create or update customers' contact details; blank fields leave what is known. The
+    details of a customer whose id was erased are dropped: they are not written again."""
     # Merge each customer's details (later records win); create the unknown customers with
     # theirs and write only the known rows that differ: a few queries for a batch of 1,000.
     details: dict[str, dict[str, str]] = {}
@@ -79,10 +101,13 @@ def customers_upsert(records: Sequence[CustomerRecord]) -> dict[str, int]:
                 for f in fields(record)
                 if f.name != "external_id" and getattr(record, f.name)
             )
+    for external_id in erased_ids(details):
+        details[external_id] = {}
     if not details:
         return {}
     existing = {c.external_id: c for c in Customer.objects.filter(external_id__in=details)}
-    Customer.objects.bulk_create(
+    rows_insert(
+        Customer,
         [Customer(external_id=e, **d) for e, d in sorted(details.items()) if e not in existing],
         ignore_conflicts=True,
     )
@@ -95,7 +120,7 @@ def customers_upsert(records: Sequence[CustomerRecord]) -> dict[str, int]:
             changed.append(customer)
             names |= wanted.keys()
     rows_update(Customer, changed, sorted(names))
-    return dict(Customer.objects.filter(external_id__in=details).values_list("external_id", "pk"))
+    return customers_ensure(details)
 
 
 @transaction.atomic
@@ -111,7 +136,7 @@ def tickets_write(records: Sequence[TicketRecord]) -> Written:
     """Upsert tickets without refreshing facts or announcing: the caller does both."""
     records_check(records)
     reasons_ensure(r.reason for r in records)
-    customers = ids_ensure(Customer, (r.customer for r in records))
+    customers = customers_ensure(r.customer for r in records)
     rows = [
         Ticket(
             external_id=r.external_id,
@@ -127,7 +152,7 @@ def tickets_write(records: Sequence[TicketRecord]) -> Written:
     existing = {t.external_id: t for t in Ticket.objects.filter(external_id__in=wanted)}
     fieldnames = ["customer_id", "reason", "priority", "created_at", "solved_at"]
     result, new, changed = _split(rows, existing, fieldnames)
-    Ticket.objects.bulk_create(new)
+    rows_insert(Ticket, new)
     rows_update(Ticket, changed, fieldnames)
 
     touched = {t.customer_id for t in new + changed}
@@ -181,13 +206,14 @@ def history_upsert(
     source: str = "api",
     customer_details: Sequence[CustomerRecord] = (),
 ) -> tuple[UpsertResult, UpsertResult]:
-    """`contacts_upsert` then `tickets_upsert` in one step: the same writes and the same
-    signals (contacts first, so that a ticket solved in the batch is decided with its
-    contacts), the customers' facts refreshed once for both. For callers that receive both
-    at once (helpdesk connectors)."""
+    """`contacts_upsert` and `tickets_upsert` in one step: the same writes and the same
+    signals (contacts announced first, so that a ticket solved in the batch is decided with
+    its contacts), the customers' facts refreshed once for both. For callers that receive both
+    at once (helpdesk connectors). Tickets are written first: a contact naming one then finds
+    it, rather than opening it bare for the ticket's own row to rewrite at once."""
     customers_upsert(customer_details)
-    contacts_written = contacts_write(contacts)
     tickets_written = tickets_write(tickets)
+    contacts_written = contacts_write(contacts)
     facts_refresh(contacts_written.customers | tickets_written.customers)
     contacts_announce(contacts_written, source)
     tickets_announce(tickets_written, source)
@@ -200,7 +226,7 @@ def contacts_write(records: Sequence[ContactRecord]) -> Written:
     """Upsert contacts without refreshing facts or announcing: the caller does both."""
     records_check(records)
     reasons_ensure(r.reason for r in records)
-    customers = ids_ensure(Customer, (r.customer for r in records))
+    customers = customers_ensure(r.customer for r in records)
     teams = ids_ensure(Team, (r.team for r in records if r.team))
     agents = _agents_ensure(records, teams)
     tickets = _tickets_ensure(records, customers)
@@ -231,7 +257,7 @@ def contacts_write(records: Sequence[ContactRecord]) -> Written:
         "started_at", "answered_at", "ended_at", "handle_seconds", "do_not_survey",
     ]  # fmt: skip
     result, new, changed = _split(rows, existing, fieldnames)
-    Contact.objects.bulk_create(new)
+    rows_insert(Contact, new)
     rows_update(Contact, changed, fieldnames)
 
     touched = {c.customer_id for c in new + changed}
@@ -310,7 +336,8 @@ def _tickets_ensure(records: Sequence[ContactRecord], customers: dict[str, int])
         if r.ticket and r.ticket not in known:
             firsts.setdefault(r.ticket, r)
     if firsts:
-        Ticket.objects.bulk_create(
+        rows_insert(
+            Ticket,
             [
                 Ticket(
                     external_id=ext,

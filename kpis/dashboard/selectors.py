@@ -92,6 +92,16 @@ def overview_data(scope: Scope) -> Overview:
     return data
 
 
+def productivity_asks(scope: Scope) -> dict[str, Ask]:
+    """The productivity panel's tables (read from the rollups like the other panels')."""
+    return {
+        "occupancy": Ask(KPIS["occupancy"], scope.with_(by=("team",))),
+        "handoffs": Ask(KPIS["chatbot_handoff"], scope.with_(by=("reason",))),
+        # Over the period, whatever the filters: a type's cost is every team's that handled it.
+        "costs": Ask(KPIS["contact_cost"], Scope(scope.start, scope.end, by=("reason", "channel"))),
+    }
+
+
 @kpi_reads()
 @checks_shared()
 def overview_panels(
@@ -113,10 +123,7 @@ def overview_panels(
         "fcr_channel": Ask(KPIS["fcr"], scope.with_(by=("channel",))),
         "backlog": Ask(KPIS["backlog"], monthly),
         "incoming": Ask(KPIS["incoming"], monthly.with_(by=("channel",))),
-        "occupancy": Ask(KPIS["occupancy"], scope.with_(by=("team",))),
-        "handoffs": Ask(KPIS["chatbot_handoff"], scope.with_(by=("reason",))),
-        # Over the period, whatever the filters: a type's cost is every team's that handled it.
-        "costs": Ask(KPIS["contact_cost"], Scope(scope.start, scope.end, by=("reason", "channel"))),
+        **productivity_asks(scope),
     }
     t = dict(zip(asked, tables(list(asked.values())), strict=True))
     phone = trends["phone_answer"]

@@ -8,6 +8,7 @@ says when it is too low (more people than contacts) or too high (no time to brea
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from django.db.models import (
@@ -130,8 +131,16 @@ def _handoff_aggregates() -> dict[str, Any]:
 
     The window is the stored facts' (tickets.facts_state): after a change of the setting, and
     until `facts_rebuild`, every repeat figure of a report keeps the window it was computed
-    with, and so do the hand-offs beside them."""
-    window = timedelta(days=facts_window())
+    with, and so do the hand-offs beside them. The rollups are built with the same window and
+    served only while it is the setting's (kpis.rollups.serving)."""
+    return _handoffs_within(facts_window())
+
+
+@cache
+def _handoffs_within(days: int) -> dict[str, Any]:
+    # One object per window: a subquery equals only itself, and the part rollup serves a query
+    # whose aggregates equal those it was built from (kpis.rollups.parts).
+    window = timedelta(days=days)
     human_after = Contact.objects.filter(
         customer=OuterRef("customer"),
         reason=OuterRef("reason"),

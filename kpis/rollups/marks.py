@@ -2,9 +2,11 @@
 
 A write marks every local day whose rollups it may change, before and after the change:
 - a contact at t (old and new t): the days of (t - window, t + window), since the repeat and
-  followed facts of its neighbours and the re-contact fact of tickets solved up to a window
-  before it may change; the solved day of its tickets (old and new), whose inbound count and
-  first inbound contact may change; the days of the answers about it (their segment is its
+  followed facts of its neighbours, the re-contact fact of tickets solved up to a window
+  before it, and whether a chatbot session of its customer started up to a window before it
+  was handed off to a person (the session's day, not the contact's: parts.py) may change;
+  the solved day of its tickets (old and new), whose inbound count and first inbound contact
+  may change; the days of the answers about it (their segment is its
   channel, team and agent);
 - a contact at t (old and new t), again: the days of the repeat causes given about contacts
   that started in [t, t + window], whose repeat fact may change;

@@ -135,11 +135,12 @@ PART_MEASURES = 12
 
 
 class PartDay(_Day):
-    """One KPI part's counts by day, channel, team and (optionally) one more key of its own:
+    """One KPI part's counts by day, channel, team and (optionally) one or two keys of its own:
     the parts the per-source tables above cannot hold, because they cut by a key those do not
     keep (satisfaction by exchanges, by repeat, by answer target; repeat contacts by reason;
-    agents' ratings by team) or count aggregates they do not sum (declared resolution, speed of
-    answer). `part` names the entry (kpis.rollups.parts); `m0`... are its aggregates."""
+    agents' ratings by team; costs by reason and direction) or count aggregates they do not sum
+    (declared resolution, speed of answer, chatbot hand-offs). `part` names the entry
+    (kpis.rollups.parts); `key`, `key2` its keys; `m0`... its aggregates."""
 
     # Read and rebuilt by part and days: the (part, day) index alone, never the day's.
     day = models.DateField()
@@ -147,6 +148,7 @@ class PartDay(_Day):
     channel = models.CharField(max_length=16, null=True)
     team = _segment(Team)
     key = models.CharField(max_length=64, null=True)
+    key2 = models.CharField(max_length=64, null=True)
     m0 = models.BigIntegerField(default=0)
     m1 = models.BigIntegerField(default=0)
     m2 = models.BigIntegerField(default=0)

@@ -10,7 +10,7 @@ import pytest
 from connectors import services, tasks
 from connectors.models import Kind, Mapping, Payload, PayloadState
 from connectors.processing import payloads_process
-from tickets.models import Contact, Ticket
+from tickets.models import Contact, Customer, Ticket
 
 from . import bodies
 from .conftest import ago, post, signed_headers, source_create
@@ -244,3 +244,67 @@ def test_a_burst_of_bodies_queues_one_worker_run_that_starts_after_the_burst(
     assert Payload.objects.count() == 5
     assert queued == [{"countdown": 2.0}]
     services._redis().delete(services.KICK_KEY)
+
+
+def test_a_bad_value_fails_its_body_naming_the_row_and_field_and_its_neighbours_are_recorded(
+    client,
+):
+    source = source_create(Kind.CHATWOOT)
+    at = bodies.now() - timedelta(hours=1)
+    bad_address = bodies.chatwoot(2, at)
+    bad_address["meta"]["sender"]["email"] = "tom at example"
+    future = bodies.chatwoot(4, at)
+    future["created_at"] = int((at + timedelta(days=3)).timestamp())
+    for body in (bodies.chatwoot(1, at), bad_address, bodies.chatwoot(3, at), future):
+        post(client, source, body)
+
+    payloads_process()
+
+    states = dict(Payload.objects.values_list("body", "state"))
+    reasons = {json.loads(b)["id"]: r for b, r in Payload.objects.values_list("body", "reason")}
+    assert sorted(states.values()) == ["done", "done", "failed", "failed"]
+    assert reasons[2].startswith("cw-2: customer_email: ")
+    assert reasons[4].startswith("cw-4: created_at: ") and "cw-4: started_at: " in reasons[4]
+    assert set(Contact.objects.values_list("external_id", flat=True)) == {"cw-1", "cw-3"}
+    assert set(Ticket.objects.values_list("external_id", flat=True)) == {"cw-1", "cw-3"}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_batch_that_collides_with_another_workers_is_recorded_whole(
+    client, postgres, monkeypatch, caplog
+):
+    """Another worker creates the conversation's ticket between this batch's look-up and its
+    insert (bodies of one conversation in two batches): the batch is recorded again, whole."""
+    from django.db import connections
+
+    from tickets import services
+
+    source = source_create(Kind.CHATWOOT)
+    Customer.objects.create(external_id="cw-55")  # the bodies' customer, known to both
+    at = bodies.now() - timedelta(hours=1)
+    post(client, source, bodies.chatwoot(8, at))
+    post(client, source, bodies.chatwoot(9, at + timedelta(minutes=20), "conversation_resolved"))
+    insert = services.rows_insert
+    other = connections.create_connection("default")
+
+    def insert_after_another_worker(model, rows, **options):
+        if model is Ticket and not Ticket.objects.exists():
+            with other.cursor() as cursor:  # its own transaction, committed at once
+                cursor.execute(
+                    "INSERT INTO tickets_ticket (external_id, customer_id, reason, priority,"
+                    " created_at, inbound_count, recontact_in_window)"
+                    " SELECT 'cw-9', id, 'other', 'normal', now(), 0, false FROM tickets_customer"
+                    " WHERE external_id = 'cw-55'"
+                )
+        return insert(model, rows, **options)
+
+    monkeypatch.setattr(services, "rows_insert", insert_after_another_worker)
+    try:
+        payloads_process()
+    finally:
+        other.close()
+
+    assert "collided" in caplog.text and "one by one" not in caplog.text
+    assert set(Payload.objects.values_list("state", flat=True)) == {PayloadState.DONE}
+    assert Ticket.objects.get(external_id="cw-9").solved_at == at + timedelta(minutes=20)
+    assert Contact.objects.filter(external_id__in=["cw-8", "cw-9"]).count() == 2

@@ -4,6 +4,7 @@ last rebuild is scanned until it is rebuilt (kpis.rollups)."""
 import io
 import random
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -30,6 +31,7 @@ ROLLED_UP = [
     "satisfaction", "fcr", "exchanges", "repeat", "aht", "phone_answer", "perception_gap",
     "repeat_causes", "satisfaction_by_exchanges", "satisfaction_by_repeat",
     "satisfaction_by_answer_target", "declared_resolution", "speed_of_answer",
+    "chatbot_handoff", "contact_cost",
 ]  # fmt: skip
 CUTS = ["", "month", "channel", "team", "agent", "week,team", "day,channel", "month,agent",
         "month,reason"]  # fmt: skip
@@ -77,7 +79,7 @@ def _contact(rng: random.Random, i: int, tickets: dict) -> ContactRecord:
     ticket = rng.choice(list(tickets))
     customer, reason = tickets[ticket]
     at = T0 + timedelta(days=rng.randrange(60), seconds=rng.randrange(86400))
-    channel = rng.choice(["phone", "chat", "email", "phone"])
+    channel = rng.choice(["phone", "chat", "email", "phone", "chatbot"])
     inbound = rng.random() < 0.85
     answered = None if (channel == "phone" and rng.random() < 0.2) else at + timedelta(
         seconds=rng.randrange(600))  # fmt: skip
@@ -119,11 +121,22 @@ def _answer(rng: random.Random, contact) -> None:
         })  # fmt: skip
 
 
+def _rates() -> None:
+    """One team paid by the hour, one by the contact, one without a rate (not costed)."""
+    from tickets.models import Team
+    from workforce.models import TeamWorkforce
+
+    hourly, each = Team.objects.create(external_id="t1"), Team.objects.create(external_id="t2")
+    TeamWorkforce.objects.create(team=hourly, cost_per_agent_hour=Decimal("31.50"))
+    TeamWorkforce.objects.create(team=each, outsourced=True, price_per_contact=Decimal("3.20"))
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_histories_arriving_out_of_order_are_served_exactly(settings, seed):
     from tickets.models import Contact
 
     rng = random.Random(seed)
+    _rates()
     tickets = {f"T{i}": (f"cu{rng.randrange(4)}", rng.choice(["billing", "delivery"]))
                for i in range(25)}  # fmt: skip
     tickets_upsert([_ticket(rng, t, *cr) for t, cr in tickets.items()])
@@ -196,6 +209,96 @@ def test_a_dirty_day_alone_is_scanned_until_it_is_rebuilt(settings):
     assert period_clean(march)
     assert reads_rollups(lambda: KPIS["repeat"](march))
     assert KPIS["repeat"](march).rows[0][:3] == [2, 1, 50.0]
+
+
+# --- the productivity panel: chatbot hand-offs and costs ---------------------------------------
+
+
+def _reads(run) -> tuple[str, str]:
+    """What a run read: the part rollups' entries named, and the history's queries."""
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    read = [q["sql"] for q in queries]
+    parts = " ".join(sql for sql in read if "kpis_partday" in sql)
+    history = " ".join(sql for sql in read if 'FROM "tickets_contact"' in sql)
+    return parts, history
+
+
+def _session_and_costs() -> None:
+    """A chatbot session on March 4th, and contacts handled by a team paid by the hour."""
+    _rates()
+    contacts_upsert([
+        ContactRecord("S", "cu", "chatbot", "billing", "inbound", T0 + timedelta(days=3),
+                      ticket="T1"),
+        ContactRecord("H", "other", "phone", "delivery", "inbound", T0 + timedelta(days=20),
+                      ticket="T2", agent="a1", team="t1",
+                      answered_at=T0 + timedelta(days=20, seconds=30), handle_seconds=600),
+    ])  # fmt: skip
+
+
+def handoffs(scope: Scope) -> list[dict]:
+    return KPIS["chatbot_handoff"](scope.with_(by=("reason",))).records()
+
+
+def test_a_late_contact_dirties_the_chatbot_sessions_day_until_it_is_rebuilt(settings):
+    settings.FCR_WINDOW_DAYS = 7
+    _session_and_costs()
+    rollups_rebuild()
+    march = Scope(date(2024, 3, 1), date(2024, 3, 31))
+    parts, history = _reads(lambda: (handoffs(march), KPIS["contact_cost"](march)))
+    assert "chatbot_handoff.0" in parts and "contact_cost.0" in parts and not history
+    assert [(r["reason"], r["sessions"], r["handed_off"]) for r in handoffs(march)] == [
+        ("billing", 1, 0)
+    ]
+
+    # The customer calls about it six days later: the session's day, not only the call's,
+    # is what changes.
+    contacts_upsert([ContactRecord(
+        "P", "cu", "phone", "billing", "inbound", T0 + timedelta(days=9), ticket="T1",
+    )])  # fmt: skip
+
+    session_day = date(2024, 3, 4)
+    assert DirtyDay.objects.filter(day=session_day).exists()
+    _parts, history = _reads(lambda: handoffs(march))
+    assert history  # the dirty days scanned, the others read from the rollups
+    assert "2024-04-01" not in history
+    [row] = handoffs(march)
+    assert (row["sessions"], row["handed_off"]) == (1, 1)
+    assert served(march) == scanned(march, settings)
+
+    rollups_refresh()
+
+    parts, history = _reads(lambda: handoffs(march))
+    assert "chatbot_handoff.0" in parts and not history
+    [row] = handoffs(march)
+    assert (row["sessions"], row["handed_off"]) == (1, 1)
+    assert served(march) == scanned(march, settings)
+
+
+def test_handoffs_follow_the_facts_window_through_a_change_of_it(settings):
+    settings.FCR_WINDOW_DAYS = 7
+    _session_and_costs()
+    contacts_upsert([ContactRecord(
+        "P", "cu", "email", "billing", "inbound", T0 + timedelta(days=8), ticket="T1",
+    )])  # fmt: skip  # five days after the session: a hand-off within 7 days, not within 3
+    rollups_rebuild()
+    march = Scope(date(2024, 3, 1), date(2024, 3, 31))
+    assert handoffs(march)[0]["handed_off"] == 1
+
+    settings.FCR_WINDOW_DAYS = 3
+
+    # The facts are still those of 7 days: until rebuilt, scanned with their window.
+    assert not period_clean(march)
+    assert handoffs(march)[0]["handed_off"] == 1
+    assert served(march) == scanned(march, settings)
+
+    call_command("facts_rebuild", stdout=io.StringIO())
+
+    assert period_clean(march)
+    parts, history = _reads(lambda: handoffs(march))
+    assert "chatbot_handoff.0" in parts and not history
+    assert handoffs(march)[0]["handed_off"] == 0
+    assert served(march) == scanned(march, settings)
 
 
 def test_a_survey_answer_saved_alone_marks_its_day(settings):
@@ -296,13 +399,7 @@ def test_the_import_builds_the_rollups_and_every_section_equals_the_scanned_one(
     read = " ".join(q["sql"] for q in queries)
     for table in ("contactday", "ticketday", "responseday", "ratingday", "causeday"):
         assert f"kpis_{table}" in read
-    # Only the backlog, the count of tickets created, the chatbot hand-offs (sessions
-    # followed by a contact) and the cost per contact type (by direction and team), which no
-    # per-day rollup holds, are read from the history.
-    costs = '"tickets_contact"."answered_at" IS NOT NULL AND "tickets_contact"."handle_seconds" IS NOT NULL'  # noqa: E501
-    read = " ".join(
-        q["sql"] for q in queries if "'chatbot'" not in q["sql"] and costs not in q["sql"]
-    )
+    # Only the backlog and the count of tickets created are read from the history.
     for table in (
         "tickets_contact",
         "surveys_response",
@@ -362,12 +459,8 @@ def test_the_overview_panels_read_the_part_rollups_not_the_answers_nor_the_conta
     read = " ".join(q["sql"] for q in queries)
     assert "kpis_partday" in read
     # Only the backlog (open tickets, as of now), FCR by channel (the alarms) and the names are
-    # read from the history; and the productivity panel's chatbot hand-offs and cost per
-    # contact type, which no per-day rollup holds yet (README, Benchmarks).
-    costs = '"tickets_contact"."answered_at" IS NOT NULL AND "tickets_contact"."handle_seconds" IS NOT NULL'  # noqa: E501
-    read = " ".join(
-        q["sql"] for q in queries if "'chatbot'" not in q["sql"] and costs not in q["sql"]
-    )
+    # read from the history: the productivity panel's hand-offs and costs too are rolled up.
+    assert "chatbot_handoff.0" in read and "contact_cost.0" in read
     assert "surveys_response" not in read and "surveys_agentrating" not in read
     assert 'FROM "tickets_contact"' not in read
 

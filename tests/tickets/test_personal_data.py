@@ -135,6 +135,33 @@ def test_an_integration_exports_then_erases_a_customer(history, integration):
     assert Customer.objects.get(external_id=erased.json()["customer"]).email == ""
 
 
+def test_history_pushed_later_under_an_erased_id_writes_no_contact_details(history, integration):
+    run("erase", "alice", "--yes")
+    contact = {
+        "contact_id": "K9", "customer_id": "alice", "channel": "chat", "reason": "billing",
+        "direction": "inbound", "started_at": "2024-03-05T10:00:00Z",
+        "customer_email": "alice@example.com", "customer_phone": "+33600000000",
+        "customer_name": "Alice Martin", "customer_language": "fr",
+    }  # fmt: skip
+
+    first = integration.post(reverse("api-contacts"), contact, format="json")
+    again = integration.post(
+        reverse("api-contacts"), {**contact, "contact_id": "K10"}, format="json"
+    )
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    alice = Customer.objects.get(external_id="alice")
+    assert (alice.email, alice.phone, alice.name, alice.language) == ("", "", "", "")
+    assert alice.opted_out_at is not None
+    assert Contact.objects.get(external_id="K10").customer == alice
+    # Another customer's details are written as always.
+    integration.post(
+        reverse("api-contacts"), {**contact, "contact_id": "K11", "customer_id": "carol"},
+        format="json",
+    )  # fmt: skip
+    assert Customer.objects.get(external_id="carol").email == "alice@example.com"
+
+
 @pytest.mark.parametrize("persona", ["quality_manager", "agent"])
 def test_only_integrations_and_staff_reach_personal_data(history, request, client, persona):
     url = reverse("api-customer-personal-data", args=["alice"])
