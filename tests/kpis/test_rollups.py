@@ -3,13 +3,14 @@ last rebuild is scanned until it is rebuilt (kpis.rollups)."""
 
 import io
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from config.celery import app as celery_app
 from kpis.dashboard.selectors import headline_figures, overview_data
@@ -202,7 +203,11 @@ def test_a_dirty_day_alone_is_scanned_until_it_is_rebuilt(settings):
     # The other days of March from the rollups; the history only over the dirty days.
     assert any("kpis_contactday" in sql for sql in read)
     [history] = [sql for sql in read if "tickets_contact" in sql]
-    assert f"< '{dirty[-1] + timedelta(days=1)}" in history and "2024-04-01" not in history
+    # The end of the last dirty day, as the database writes it: local (PostgreSQL) or UTC
+    # (SQLite keeps naive UTC).
+    end = timezone.make_aware(datetime.combine(dirty[-1] + timedelta(days=1), time.min))
+    ends = (f"< '{end.date()}", f"< '{end.astimezone(UTC):%Y-%m-%d %H:%M}")
+    assert any(shown in history for shown in ends) and "2024-04-01" not in history
 
     kpi_rollups_refresh.apply()
 
