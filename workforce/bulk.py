@@ -1,12 +1,14 @@
 """Agents' states written set-based on PostgreSQL, for the agents the overlap rule has nothing to
-refuse of: those without any stored state, whose staged rows follow one another in time.
+refuse of: those whose staged rows follow one another in time (each starts after the one before
+it, and after that one's end), the first one after every stored state of the agent (a first
+import, or the next export of a daily sync).
 
 For such an agent, workforce.services.states_write (fed in batches, in the file's order) writes
-every row and ends each open state at the start of the agent's next one, whatever the batches:
-each batch's first row of the agent comes after every state stored before it. The same is done
-here in a few statements, and the agents' hours (workforce.presence) are computed in SQL from
-the rows written, cut at the same local hours. The rows go from the staging table; the rest stay
-for states_write.
+every row, ends each open state at the start of the agent's next one (a stored one left open
+too), and refuses none, whatever the batches: each batch's first row of the agent comes after
+every state stored before it. The same is done here in a few statements, and the agents' hours
+over the span written (workforce.presence) are rebuilt in SQL from their states, cut at the same
+local hours. Those rows go from the staging table; the rest stay for states_write.
 """
 
 from django.conf import settings
@@ -23,8 +25,9 @@ HOUR_START = "({t} - (({t} AT TIME ZONE %(zone)s) - date_trunc('hour', {t} AT TI
 
 
 def states_insert_fresh(table: str, run: PostgresLoader) -> int:
-    """Write the staged states of the agents without stored states whose rows follow one
-    another in time, with their hours; delete them from `table`. Returns how many."""
+    """Write the staged states of the agents whose rows follow one another in time and come
+    after every stored state of theirs, end each one's last stored state when it was open, and
+    rebuild their hours; delete those rows from `table`. Returns how many were written."""
     run.entities_ensure(Agent, f"SELECT agent_id AS external_id FROM {table}")
     run.execute(
         f"""
@@ -36,19 +39,39 @@ def states_insert_fresh(table: str, run: PostgresLoader) -> int:
         """
     )
     run.execute("ANALYZE import_states_typed")
+    # Each agent's last stored state (by its index, read backwards).
+    run.execute(
+        """
+        CREATE TEMPORARY TABLE import_states_last ON COMMIT DROP AS
+        SELECT g.agent_id, l.id, l.started_at, l.ended_at
+        FROM (SELECT DISTINCT agent_id FROM import_states_typed) AS g
+        CROSS JOIN LATERAL (SELECT e.id, e.started_at, e.ended_at FROM workforce_agentstate AS e
+                            WHERE e.agent_id = g.agent_id
+                            ORDER BY e.started_at DESC LIMIT 1) AS l
+        """
+    )
+    run.execute(
+        """
+        CREATE TEMPORARY TABLE import_states_agents ON COMMIT DROP AS
+        SELECT g.agent_id, g.first,
+               CASE WHEN l.ended_at IS NULL THEN l.id END AS open_id,
+               CASE WHEN l.ended_at IS NULL THEN l.started_at END AS open_at
+        FROM (SELECT agent_id, min(started_at) AS first FROM import_states_typed
+              GROUP BY agent_id
+              HAVING bool_and(next_at IS NULL
+                              OR (next_at > started_at
+                                  AND (ended_at IS NULL OR ended_at <= next_at)))) AS g
+        LEFT JOIN import_states_last AS l ON l.agent_id = g.agent_id
+        WHERE l.agent_id IS NULL
+           OR (l.started_at < g.first AND (l.ended_at IS NULL OR l.ended_at <= g.first))
+        """
+    )
     run.execute(
         """
         CREATE TEMPORARY TABLE import_states_fresh ON COMMIT DROP AS
         SELECT t.line, t.agent_id, t.state, t.started_at,
                COALESCE(t.ended_at, t.next_at) AS ended_at
-        FROM import_states_typed AS t
-        JOIN (SELECT agent_id FROM import_states_typed
-              GROUP BY agent_id
-              HAVING bool_and(next_at IS NULL
-                              OR (next_at > started_at
-                                  AND (ended_at IS NULL OR ended_at <= next_at)))) AS g
-          ON g.agent_id = t.agent_id
-        WHERE NOT EXISTS (SELECT 1 FROM workforce_agentstate AS e WHERE e.agent_id = t.agent_id)
+        FROM import_states_typed AS t JOIN import_states_agents AS g ON g.agent_id = t.agent_id
         """
     )
     run.execute("ANALYZE import_states_fresh")
@@ -57,7 +80,6 @@ def states_insert_fresh(table: str, run: PostgresLoader) -> int:
         f"SELECT (SELECT count(*) FROM import_states_fresh), (SELECT count(*) FROM {table})"
     )
     if fresh:
-        _hours(run)
         # states_write needs the (agent, start) index: a bulk load only when it has nothing left.
         if not rest and run.is_empty("workforce_agentstate"):
             run.bulk_prepare(["workforce_agentstate"], fresh, plain_insert=True)
@@ -65,33 +87,59 @@ def states_insert_fresh(table: str, run: PostgresLoader) -> int:
             "INSERT INTO workforce_agentstate (agent_id, state, started_at, ended_at)"
             " SELECT agent_id, state, started_at, ended_at FROM import_states_fresh"
         )
-    run.execute("DROP TABLE import_states_typed, import_states_fresh")
+        # An open last state is ended by the agent's next one.
+        run.execute(
+            """
+            UPDATE workforce_agentstate AS e SET ended_at = g.first
+            FROM import_states_agents AS g WHERE e.id = g.open_id
+            """
+        )
+        _hours(run)
+    run.execute(
+        "DROP TABLE import_states_typed, import_states_last, import_states_agents,"
+        " import_states_fresh"
+    )
     return fresh
 
 
 def _hours(run: PostgresLoader) -> None:
-    """The fresh states' hours, as workforce.presence.presence_refresh rebuilds them: each
-    ended state but logged out, cut at every local hour, its seconds summed per agent and hour.
-    The hours the agents had within the span of their new states are replaced."""
+    """The agents' hours over the span of their written states, rebuilt from every state of
+    theirs as workforce.presence.presence_refresh does: each ended state but logged out, cut at
+    every local hour within the span, its seconds summed per agent and hour."""
     params = {"zone": settings.TIME_ZONE, "logged_out": State.LOGGED_OUT}
+    params.update({column: state for state, column in COLUMNS.items()})
     sums = ", ".join(
         f"COALESCE(round(sum(p.seconds) FILTER (WHERE p.state = %({column})s)), 0) AS {column}"
         for column in COLUMNS.values()
     )
-    params.update({column: state for state, column in COLUMNS.items()})
+    low = HOUR_START.format(t="least(min(f.started_at), min(g.open_at))")
+    high = HOUR_START.format(t="max(greatest(f.started_at, f.ended_at))")
+    run.execute(
+        f"""
+        CREATE TEMPORARY TABLE import_states_spans ON COMMIT DROP AS
+        SELECT f.agent_id, {low} AS low, {high} + interval '1 hour' AS high
+        FROM import_states_fresh AS f JOIN import_states_agents AS g ON g.agent_id = f.agent_id
+        GROUP BY f.agent_id
+        """,
+        params,
+    )
+    run.execute("ANALYZE import_states_spans")
     run.execute(
         f"""
         CREATE TEMPORARY TABLE import_states_hours ON COMMIT DROP AS
         SELECT p.agent_id, p.hour, round(sum(p.seconds)) AS logged_in, {sums}
         FROM (
-            SELECT f.agent_id, f.state, h.hour,
-                   extract(epoch FROM least(f.ended_at, h.hour + interval '1 hour')
-                                      - greatest(f.started_at, h.hour)) AS seconds
-            FROM import_states_fresh AS f
+            SELECT e.agent_id, e.state, h.hour,
+                   extract(epoch FROM least(e.ended_at, sp.high, h.hour + interval '1 hour')
+                                      - greatest(e.started_at, sp.low, h.hour)) AS seconds
+            FROM import_states_spans AS sp
+            JOIN workforce_agentstate AS e
+              ON e.agent_id = sp.agent_id AND e.started_at < sp.high AND e.ended_at > sp.low
             CROSS JOIN LATERAL generate_series(
-                {HOUR_START.format(t="f.started_at")}, f.ended_at - interval '1 microsecond',
+                {HOUR_START.format(t="greatest(e.started_at, sp.low)")},
+                least(e.ended_at, sp.high) - interval '1 microsecond',
                 interval '1 hour') AS h(hour)
-            WHERE f.ended_at IS NOT NULL AND f.state <> %(logged_out)s
+            WHERE e.state <> %(logged_out)s
         ) AS p
         GROUP BY p.agent_id, p.hour
         """,
@@ -103,18 +151,16 @@ def _hours(run: PostgresLoader) -> None:
     else:
         run.execute(
             """
-            DELETE FROM workforce_presencehour AS ph
-            USING (SELECT agent_id, min(hour) AS low, max(hour) AS high
-                   FROM import_states_hours GROUP BY agent_id) AS span
-            WHERE ph.agent_id = span.agent_id AND ph.hour BETWEEN span.low AND span.high
+            DELETE FROM workforce_presencehour AS ph USING import_states_spans AS sp
+            WHERE ph.agent_id = sp.agent_id AND ph.hour >= sp.low AND ph.hour < sp.high
             """
         )
-    columns = ", ".join(["logged_in", *COLUMNS.values()])
+    columns = ["logged_in", *COLUMNS.values()]
     run.execute(
         f"""
-        INSERT INTO workforce_presencehour (agent_id, team_id, hour, {columns})
-        SELECT h.agent_id, a.team_id, h.hour, {", ".join(f"h.{c}" for c in columns.split(", "))}
+        INSERT INTO workforce_presencehour (agent_id, team_id, hour, {", ".join(columns)})
+        SELECT h.agent_id, a.team_id, h.hour, {", ".join(f"h.{c}" for c in columns)}
         FROM import_states_hours AS h JOIN tickets_agent AS a ON a.id = h.agent_id
         """
     )
-    run.execute("DROP TABLE import_states_hours")
+    run.execute("DROP TABLE import_states_spans, import_states_hours")

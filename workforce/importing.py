@@ -3,11 +3,11 @@
 Registered with tickets' import (WorkforceConfig.ready()). The rule for overlaps and open states
 is the API's (workforce.services): a row that would overlap another state of its agent is
 rejected, naming that state. The generic path hands every checked row to
-workforce.services.states_write. On PostgreSQL, the rows of an agent that has no stored state yet
-and whose rows follow one another in time (each starts after the one before it, and after that
-one's end) go in set-based (workforce.bulk): that rule then refuses none of them, and only ends
-each open state at the next one's start. The other agents' rows (states sent again, or rows
-that may overlap) go through states_write.
+workforce.services.states_write. On PostgreSQL, the rows of an agent whose rows follow one
+another in time (each starts after the one before it, and after that one's end), all after the
+agent's stored states, go in set-based (workforce.bulk): that rule then refuses none of them,
+and only ends each open state at the next one's start. The other agents' rows (states sent
+again, rows that may overlap) go through states_write.
 """
 
 from collections.abc import Callable, Iterator

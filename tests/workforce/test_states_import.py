@@ -14,9 +14,9 @@ HEADER = "agent_id,state,started_at,ended_at\n"
 # Two agents, lines interleaved; a1 works across midnight and the autumn DST change in Paris
 # (27 October 2024, 01:00 UTC), with an open state ended by its next one and a last state open.
 ROWS = [
-    ("a1", "logged_in", "2024-10-26T21:50:00Z", "2024-10-26T22:00:00Z"),
+    ("a1", "logged_in", "2024-10-26T21:50:00Z", "2024-10-26T22:05:00Z"),
     ("a2", "available", "2024-10-26T23:10:07Z", "2024-10-27T00:20:00Z"),
-    ("a1", "available", "2024-10-26T22:00:00Z", ""),
+    ("a1", "available", "2024-10-26T22:05:00Z", ""),
     ("a1", "handling", "2024-10-27T00:30:00Z", "2024-10-27T01:30:00Z"),
     ("a2", "logged_out", "2024-10-27T00:20:00Z", "2024-10-27T02:00:00Z"),
     ("a1", "break", "2024-10-27T01:30:00Z", "2024-10-27T02:00:00Z"),
@@ -73,13 +73,29 @@ def test_a_first_import_writes_the_states_and_hours_the_api_writes(tmp_path):
 
 
 @pytest.mark.django_db
+def test_a_later_export_ends_the_open_state_and_rebuilds_the_hours_it_shares(tmp_path):
+    (tmp_path / "one").mkdir(), (tmp_path / "two").mkdir()
+    # a1's last state of the first export is open, in an hour it shares with the one before.
+    first, later = (
+        [r for r in ROWS if r[2] < "2024-10-26T23"],
+        [r for r in ROWS if r[2] > "2024-10-26T23"],
+    )
+    import_history(history(tmp_path / "one", agent_states=csv_text(first)))
+
+    counts = summary(import_history(history(tmp_path / "two", agent_states=csv_text(later))))
+
+    assert counts["agent_states.csv"][:3] == (len(later), 0, 0)
+    assert stored() == written_by_the_api(ROWS)
+
+
+@pytest.mark.django_db
 def test_an_import_onto_stored_states_refuses_only_the_overlap_and_writes_a_new_agent(tmp_path):
     (tmp_path / "one").mkdir(), (tmp_path / "two").mkdir()
     import_history(history(tmp_path / "one", agent_states=csv_text(ROWS[:4])))
     later = [
         ("a1", "break", "2024-10-27T00:40:00Z", "2024-10-27T00:50:00Z"),  # inside "handling"
         ("a3", "available", "2024-10-27T05:00:00Z", "2024-10-27T06:00:00Z"),
-        ("a1", "break", "2024-10-26T21:50:00Z", "2024-10-26T22:00:00Z"),  # sent again, changed
+        ("a1", "break", "2024-10-26T21:50:00Z", "2024-10-26T22:05:00Z"),  # sent again, changed
     ]
     directory = history(tmp_path / "two", agent_states=csv_text(later))
 
