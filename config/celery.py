@@ -13,6 +13,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("ecoute")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+if not app.conf.broker_url:
+    # Eager, without a broker: nothing is sent, but kombu would fall back to AMQP on localhost
+    # and warn about it. The settings keep "" so that the rest of the site sees no broker.
+    app.conf.update(broker_url="memory://localhost/")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)

@@ -184,6 +184,10 @@ LOGOUT_REDIRECT_URL = "login"
 # Without a broker, tasks run eagerly in-process: the embedded default needs no Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default=""))
 
+# The currency the teams' costs per agent-hour and prices per contact are entered in (ISO 4217),
+# named beside every cost figure.
+COST_CURRENCY = env.str("COST_CURRENCY", default="EUR")
+
 # --- Cache: abuse limits' counters (guard.limits), the overview's panels (kpis.dashboard) ---
 # CACHE_URL when set; else Redis, shared by every web process, when there is one; this process's
 # memory otherwise (the embedded default: each process then counts and caches for itself).

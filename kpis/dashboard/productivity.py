@@ -15,6 +15,7 @@ from tickets.models import Direction
 
 from ..drilldown.columns import reason_label
 from ..queries.base import Table
+from ..queries.costs import COST_LABEL
 from ..scope import Scope
 from .charts import Chart, Series, TableData, count, number, text
 from .panels import Panel, channel_label
@@ -105,7 +106,7 @@ def _costs_table(rows: list[dict[str, Any]]) -> TableData:
     return TableData(
         "table-costs",
         _("Cost per contact type"),
-        [_("Reason · channel"), _("Cost per contact"), _("AHT"),
+        [_("Reason · channel"), str(COST_LABEL), _("AHT"),
          _("n (contacts handled)"), _("Not costed")],
         body,
         _("The %(n)s most frequent types. Handle time x the team's cost per agent-hour, or the "

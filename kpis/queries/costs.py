@@ -11,7 +11,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Sum
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from workforce.costs import HANDLED, team_cost, team_rates
@@ -61,7 +64,12 @@ def _per_contact(c: dict[str, Any]) -> float | None:
     return float(round(Decimal(c["cost"]) / c["costed"], 2)) if c["costed"] else None
 
 
-COST_LABEL = _("Cost per contact")
+def _cost_label() -> str:
+    # The teams' rates are plain amounts: the header says in which currency they were entered.
+    return gettext("Cost per contact (%(currency)s)") % {"currency": settings.COST_CURRENCY}
+
+
+COST_LABEL = lazy(_cost_label, str)()
 TYPE = ("handled", "aht_seconds", "cost_per_contact", "uncosted", "costed")
 
 contact_cost = kpi_register(

@@ -73,8 +73,19 @@ def test_the_kpi_api_and_its_csv_give_the_cost_per_type_with_labels(priced_types
     )
     text = exported.content.decode("utf-8-sig")
     assert "Inbound (the customer reaches out)" in text
-    assert "Cost per contact" in text
+    assert "Cost per contact (EUR)" in text  # the currency the rates are entered in
     assert ",inbound" not in text and ";inbound" not in text
+
+
+def test_the_cost_header_names_the_currency_the_rates_are_entered_in(
+    priced_types, quality_manager, settings
+):
+    settings.COST_CURRENCY = "CHF"
+    params = {"from": "2024-03-01", "to": "2024-03-31", "by": "channel", "export": "csv"}
+
+    exported = quality_manager.get("/api/v1/kpis/contact_cost/", params, HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert "Coût par contact (CHF)" in exported.content.decode("utf-8-sig")
 
 
 def records(table):

@@ -1,6 +1,9 @@
 """`manage.py demo_setup`: sample history, the survey loop and a login per role for
 `make demo`; safe to run again."""
 
+import logging
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
@@ -22,6 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--months", type=int, default=DEMO_MONTHS)
 
     def handle(self, *args, **options):
+        with _quiet_logs():
+            self._setup(options)
+
+    def _setup(self, options) -> None:
         counts = history_load_sample(options["contacts"], options["months"], stdout=self.stdout)
         if counts is None:
             self.stdout.write(_("The database already holds history: nothing loaded."))
@@ -74,3 +81,14 @@ class Command(BaseCommand):
             % {"url": f"{site}/surveys/demo-mailbox/"}
         )
         self.stdout.write(rule)
+
+
+@contextmanager
+def _quiet_logs():
+    """The eager Celery tasks log a line per alert and survey sent: dozens of lines above the
+    logins a newcomer looks for. Warnings and errors still show."""
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
