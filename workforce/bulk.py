@@ -24,10 +24,11 @@ from .presence import COLUMNS
 HOUR_START = "({t} - (({t} AT TIME ZONE %(zone)s) - date_trunc('hour', {t} AT TIME ZONE %(zone)s)))"
 
 
-def states_insert_fresh(table: str, run: PostgresLoader) -> int:
+def states_insert_fresh(table: str, run: PostgresLoader) -> tuple[int, int]:
     """Write the staged states of the agents whose rows follow one another in time and come
     after every stored state of theirs, end each one's last stored state when it was open, and
-    rebuild their hours; delete those rows from `table`. Returns how many were written."""
+    rebuild their hours; set aside the agents whose rows are all stored as they are; delete
+    both's rows from `table`. Returns (states written, states unchanged)."""
     run.entities_ensure(Agent, f"SELECT agent_id AS external_id FROM {table}")
     run.execute(
         f"""
@@ -39,6 +40,7 @@ def states_insert_fresh(table: str, run: PostgresLoader) -> int:
         """
     )
     run.execute("ANALYZE import_states_typed")
+    unchanged = _unchanged_drop(table, run)
     # Each agent's last stored state (by its index, read backwards).
     run.execute(
         """
@@ -99,7 +101,32 @@ def states_insert_fresh(table: str, run: PostgresLoader) -> int:
         "DROP TABLE import_states_typed, import_states_last, import_states_agents,"
         " import_states_fresh"
     )
-    return fresh
+    return fresh, unchanged
+
+
+def _unchanged_drop(table: str, run: PostgresLoader) -> int:
+    """The rows of the agents whose every row is a stored state sent again as it is (each start
+    once): states_write would leave them all unchanged. Dropped from `table` and counted."""
+    run.execute(
+        """
+        CREATE TEMPORARY TABLE import_states_same ON COMMIT DROP AS
+        SELECT t.agent_id FROM import_states_typed AS t
+        LEFT JOIN workforce_agentstate AS e
+          ON e.agent_id = t.agent_id AND e.started_at = t.started_at
+        GROUP BY t.agent_id
+        HAVING bool_and(e.id IS NOT NULL AND e.state = t.state
+                        AND e.ended_at IS NOT DISTINCT FROM t.ended_at)
+           AND count(DISTINCT t.started_at) = count(*)
+        """
+    )
+    lines = run.execute(
+        "DELETE FROM import_states_typed AS t USING import_states_same AS g"
+        " WHERE t.agent_id = g.agent_id RETURNING t.line"
+    )
+    if lines:
+        run.execute(f"DELETE FROM {table} WHERE line = ANY(%s)", [[line for (line,) in lines]])
+    run.execute("DROP TABLE import_states_same")
+    return len(lines)
 
 
 def _hours(run: PostgresLoader) -> None:

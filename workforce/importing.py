@@ -6,8 +6,9 @@ rejected, naming that state. The generic path hands every checked row to
 workforce.services.states_write. On PostgreSQL, the rows of an agent whose rows follow one
 another in time (each starts after the one before it, and after that one's end), all after the
 agent's stored states, go in set-based (workforce.bulk): that rule then refuses none of them,
-and only ends each open state at the next one's start. The other agents' rows (states sent
-again, rows that may overlap) go through states_write.
+and only ends each open state at the next one's start. An agent whose rows are all stored as they
+are is counted unchanged at once. The other agents' rows (states changed, rows that may overlap)
+go through states_write.
 """
 
 from collections.abc import Callable, Iterator
@@ -95,7 +96,8 @@ def states_load_generic(
 def states_load_postgres(table: str, run: PostgresLoader) -> FileCounts:
     counts = FileCounts()
     if SET_BASED:
-        counts.add(created=states_insert_fresh(table, run))
+        created, unchanged = states_insert_fresh(table, run)
+        counts.add(created=created, unchanged=unchanged)
     offset = 0
     while True:
         rows = run.execute(

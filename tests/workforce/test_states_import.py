@@ -57,10 +57,15 @@ def written_by_the_api(rows) -> tuple[list, list]:
 
 @pytest.mark.django_db
 def test_a_first_import_writes_the_states_and_hours_the_api_writes(tmp_path):
-    counts = summary(import_history(history(tmp_path, agent_states=csv_text(ROWS))))
+    directory = history(tmp_path, agent_states=csv_text(ROWS))
+    counts = summary(import_history(directory))
     imported = stored()
+    again = summary(import_history(directory, "--force"))
 
     assert counts["agent_states.csv"][:3] == (len(ROWS), 0, 0)
+    # Sent again: every state is stored already (a1's open one, ended by its next state, too).
+    assert again["agent_states.csv"][:3] == (0, 0, len(ROWS))
+    assert stored() == imported
     assert imported == written_by_the_api(ROWS)
     states, hours = imported
     # The open "available" ends where "handling" starts; the last state of each agent stays open.
