@@ -73,6 +73,24 @@ def directories(data: Path, states: int | None) -> tuple[Path, Path]:
     return base, only
 
 
+def halves(only: Path) -> tuple[Path, Path, str]:
+    """The states split at the day that halves them: two exports, the second following the
+    first (a sync), each beside empty tickets.csv and contacts.csv."""
+    lines = (only / "agent_states.csv").read_text().splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    cut = sorted(row.split(",")[2][:10] for row in rows)[len(rows) // 2]
+    parts = []
+    for name, keep in (("first", lambda day: day < cut), ("second", lambda day: day >= cut)):
+        folder = only.parent / f"{only.name}-{name}"
+        folder.mkdir(exist_ok=True)
+        for fmt in (TICKETS, CONTACTS):
+            (folder / fmt.file).write_text(",".join(fmt.names) + "\n")
+        chosen = [row for row in rows if keep(row.split(",")[2][:10])]
+        (folder / "agent_states.csv").write_text(header + "".join(chosen))
+        parts.append(folder)
+    return parts[0], parts[1], cut
+
+
 def states_empty() -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE workforce_agentstate, workforce_presencehour")
@@ -129,6 +147,17 @@ def main() -> None:
         f"import again (all unchanged): {seconds:.2f} s, {states / seconds:,.0f} states/s, "
         f"{seconds / copy:.1f}x the bare COPY"
     )
+    first, second, cut = halves(only)
+    for label, fast in [*paths, ("set-based", True)]:
+        states_empty()
+        importing.SET_BASED = fast
+        call_command("import_history", str(first), stdout=open(os.devnull, "w"))  # noqa: SIM115
+        rows = line_count(second / "agent_states.csv")
+        seconds = timed(second, None)
+        print(
+            f"import of the states from {cut} on, after those before ({label}): {seconds:.2f} s,"
+            f" {rows:,} states, {rows / seconds:,.0f} states/s"
+        )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
