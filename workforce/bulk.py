@@ -96,7 +96,7 @@ def states_insert_fresh(table: str, run: PostgresLoader) -> tuple[int, int]:
             FROM import_states_agents AS g WHERE e.id = g.open_id
             """
         )
-        _hours(run)
+        _hours(run, bulk=not rest)
     run.execute(
         "DROP TABLE import_states_typed, import_states_last, import_states_agents,"
         " import_states_fresh"
@@ -129,10 +129,11 @@ def _unchanged_drop(table: str, run: PostgresLoader) -> int:
     return len(lines)
 
 
-def _hours(run: PostgresLoader) -> None:
+def _hours(run: PostgresLoader, bulk: bool) -> None:
     """The agents' hours over the span of their written states, rebuilt from every state of
     theirs as workforce.presence.presence_refresh does: each ended state but logged out, cut at
-    every local hour within the span, its seconds summed per agent and hour."""
+    every local hour within the span, its seconds summed per agent and hour. `bulk`: no other
+    agent's hours are rebuilt after (by states_write, which needs the (agent, hour) index)."""
     params = {"zone": settings.TIME_ZONE, "logged_out": State.LOGGED_OUT}
     params.update({column: state for state, column in COLUMNS.items()})
     sums = ", ".join(
@@ -172,10 +173,10 @@ def _hours(run: PostgresLoader) -> None:
         """,
         params,
     )
-    if run.is_empty("workforce_presencehour"):
+    if bulk and run.is_empty("workforce_presencehour"):
         [(hours,)] = run.execute("SELECT count(*) FROM import_states_hours")
         run.bulk_prepare(["workforce_presencehour"], hours, plain_insert=True)
-    else:
+    elif not run.is_empty("workforce_presencehour"):
         run.execute(
             """
             DELETE FROM workforce_presencehour AS ph USING import_states_spans AS sp
