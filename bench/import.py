@@ -20,17 +20,30 @@ sent again unchanged. Prints each time next to N, the unchanged export's against
 its files:
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecoute_scale_bench \
-        .venv/bin/python bench/import.py --delta --contacts 1000000 [--months 18]
+        .venv/bin/python bench/import.py --delta --contacts 1000000 [--months 18] [--saved]
+
+--saved keeps a copy of the loaded history beside the database (<database>_saved, copied before
+the day is imported); a later run with --saved starts from that copy (migrated to the code's
+schema) and imports only the day, a few seconds instead of minutes. Drop the copy to load
+afresh, and when done.
+
+--profile lists the statements slower than --profile-ms (default 200) with a label (where in
+the project each was sent from, and its first words); --profile-json PATH writes every
+statement of the day's import there; --compare A.json B.json ... sets them side by side, per
+label (e.g. the day at 1M and at 5M, or before and after a change).
 """
 
 import argparse
 import csv
+import json
 import os
 import platform
+import re
 import resource
 import sys
 import tempfile
 import time
+import traceback
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
@@ -46,7 +59,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench.support import fresh_database  # noqa: E402
+from bench.support import database_restore, database_save, fresh_database, saved_name  # noqa: E402
 from tickets.importing.csv_rows import Format  # noqa: E402
 from tickets.importing.formats import CONTACTS, TICKETS  # noqa: E402
 from tickets.importing.registry import extra_history_files  # noqa: E402
@@ -82,27 +95,74 @@ def generated(directory: Path, contacts: int, seed: int) -> Path:
     return directory
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def statement_label(sql: str) -> str:
+    """Where in the project a statement was sent from (the innermost frame outside Django, this
+    script and the loader's `execute`: module, function and line) and its first words: the same
+    statement gets the same label at every N, so runs can be set side by side."""
+    where = "?"
+    for frame in reversed(traceback.extract_stack()[:-3]):
+        path = Path(frame.filename)
+        if (
+            path.is_relative_to(ROOT)
+            and ".venv" not in path.parts
+            and path.parent.name != "bench"
+            and frame.name != "execute"
+        ):
+            where = f"{path.relative_to(ROOT).with_suffix('')}.{frame.name}"
+            break
+    words = re.sub(r"'[^']*'|\b\d+\b", "?", " ".join(sql.split()))
+    return f"{where} {words[:70]}"
+
+
 @contextmanager
-def statements_over(seconds: float, enabled: bool):
-    """Print every SQL statement slower than `seconds`."""
-    slow: list[tuple[float, str]] = []
+def statements_over(milliseconds: float, enabled: bool, into: Path | None = None):
+    """Print every SQL statement slower than `milliseconds` with its label, in the order they
+    ran; `into`: write every statement's label and time (ms) there, as JSON, for --compare."""
+    timings: list[tuple[str, float]] = []
 
     def timer(execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            elapsed = time.perf_counter() - started
-            if elapsed > seconds:
-                slow.append((elapsed, " ".join(sql.split())[:110]))
+            timings.append((statement_label(sql), (time.perf_counter() - started) * 1000))
 
     if not enabled:
         yield
         return
     with connection.execute_wrapper(timer):
         yield
-    for elapsed, sql in slow:
-        print(f"  {elapsed:6.2f} s  {sql}")
+    total = sum(ms for _, ms in timings)
+    print(f"  {len(timings)} statements, {total:,.0f} ms in all; over {milliseconds:g} ms:")
+    for label, ms in timings:
+        if ms > milliseconds:
+            print(f"  {ms:8.1f} ms  {label}")
+    if into is not None:
+        into.write_text(json.dumps(timings))
+
+
+def compare(paths: list[Path], milliseconds: float) -> None:
+    """Set profiles (--profile-json) side by side: per label, the time of all its statements
+    (ms) and how many ran, the labels whose time grew most from the first to the last first."""
+    runs: list[dict[str, list[float]]] = []
+    for path in paths:
+        run: dict[str, list[float]] = {}
+        for label, ms in json.loads(path.read_text()):
+            run.setdefault(label, []).append(ms)
+        runs.append(run)
+    labels = list(dict.fromkeys(k for run in runs for k in run))
+    labels.sort(key=lambda k: sum(runs[-1].get(k, [])) - sum(runs[0].get(k, [])), reverse=True)
+    print("  ".join(f"{p.stem[:14]:>14}" for p in paths) + "  statement (ms, and how many)")
+    totals = [sum(sum(v) for v in run.values()) for run in runs]
+    print("  ".join(f"{t:14.1f}" for t in totals) + "  all statements")
+    for label in labels:
+        values = [run.get(label, []) for run in runs]
+        if max(sum(v) for v in values) > milliseconds:
+            cells = "  ".join(f"{sum(v):9.1f} ({len(v):2})" for v in values)
+            print(f"{cells}  {label}")
 
 
 # Where every delta history ends: in the past (the import refuses a history in the future), and
@@ -178,8 +238,15 @@ def split_last_day(history: Path, base: Path, day: Path) -> tuple[dict[str, int]
     return rows, first_of_day
 
 
-def timed_import(directory: Path, *args: str, profile: bool = False) -> float:
-    with statements_over(0.2, profile):
+# Set by main(): --profile's threshold, and where --profile-json writes the day's statements.
+PROFILE_MS = 200.0
+PROFILE_JSON: Path | None = None
+
+
+def timed_import(
+    directory: Path, *args: str, profile: bool = False, into: Path | None = None
+) -> float:
+    with statements_over(PROFILE_MS, profile, into):
         started = time.perf_counter()
         call_command("import_history", str(directory), *args, stdout=open(os.devnull, "w"))  # noqa: SIM115
         return time.perf_counter() - started
@@ -189,18 +256,18 @@ def delta(args: argparse.Namespace) -> None:
     data = args.data or Path(tempfile.gettempdir()) / (
         f"ecoute-bench-delta-{args.contacts}-{args.seed}-{args.months}"
     )
+    if args.saved and database_restore():
+        call_command("migrate", verbosity=0)  # the saved history may predate a migration
+        print(f"history restored from {saved_name()}")
+        page_cost_set(args.random_page_cost)
+        day = data / "last-day"
+        if not (day / "contacts.csv").exists():
+            history = delta_history(args.contacts, args.seed, args.months, data)
+            split_last_day(history, data / "all-but-last-day", day)
+        day_import(args, day)
+        return
     fresh_database()
-    if args.random_page_cost:
-        with connection.cursor() as cursor:
-            name = connection.settings_dict["NAME"]
-            cursor.execute(
-                f'ALTER DATABASE "{name}" SET random_page_cost = %s', [args.random_page_cost]
-            )
-        connection.close()  # later sessions start with it
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW random_page_cost")
-        [(page_cost,)] = cursor.fetchall()
-    print(f"random_page_cost {page_cost}; load average {os.getloadavg()[0]:.1f}")
+    page_cost_set(args.random_page_cost)
     history = delta_history(args.contacts, args.seed, args.months, data)
     base, day = data / "all-but-last-day", data / "last-day"
     day_rows, first_of_day = split_last_day(history, base, day)
@@ -226,8 +293,33 @@ def delta(args: argparse.Namespace) -> None:
             f"N={n:,}  the same export again, read row by row (--force): {forced:.1f} s,"
             f" {forced / copy_all:.2f}x the bare COPY"
         )
-    one_day = timed_import(day, profile=args.profile)
-    print(f"N={n:,}  one more day ({day_rows['contacts.csv']:,} contacts): {one_day:.2f} s")
+    if args.saved:
+        database_save()
+        print(f"history saved as {saved_name()} for later --saved runs")
+    day_import(args, day)
+
+
+def page_cost_set(page_cost: float | None) -> None:
+    """Give the bench database its random_page_cost (a database setting, which a copy from a
+    template does not carry), and print it with the load average."""
+    if page_cost:
+        with connection.cursor() as cursor:
+            name = connection.settings_dict["NAME"]
+            cursor.execute(f'ALTER DATABASE "{name}" SET random_page_cost = %s', [page_cost])
+        connection.close()  # later sessions start with it
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        [(page_cost,)] = cursor.fetchall()
+    print(f"random_page_cost {page_cost}; load average {os.getloadavg()[0]:.1f}")
+
+
+def day_import(args: argparse.Namespace, day: Path) -> None:
+    """Import a day's export onto the loaded history, then send it again."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM tickets_contact")
+        [(n,)] = cursor.fetchall()
+    one_day = timed_import(day, profile=args.profile, into=PROFILE_JSON)
+    print(f"N={n:,}  one more day ({line_count(day / 'contacts.csv'):,} contacts): {one_day:.2f} s")
     day_again = timed_import(day, profile=args.profile)
     print(f"N={n:,}  that day's export again, unchanged: {day_again:.2f} s")
     day_forced = timed_import(day, "--force", profile=args.profile)
@@ -246,11 +338,31 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data", type=Path)
     parser.add_argument("--again", action="store_true", help="import the same files twice")
-    parser.add_argument("--profile", action="store_true", help="list statements over 0.2 s")
+    parser.add_argument("--profile", action="store_true", help="list the slow statements")
+    parser.add_argument(
+        "--profile-ms", type=float, default=200.0, help="--profile: slow from this many ms"
+    )
+    parser.add_argument(
+        "--profile-json",
+        type=Path,
+        help="--delta --profile: write every statement of the day's import (label, ms) there",
+    )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        nargs="+",
+        help="print profiles written by --profile-json side by side, and nothing else",
+    )
     parser.add_argument("--delta", action="store_true", help="a day's import onto N contacts")
     parser.add_argument("--months", type=int, default=18, help="--delta: history length")
     parser.add_argument(
         "--skip-forced", action="store_true", help="--delta: no row-by-row re-read of N"
+    )
+    parser.add_argument(
+        "--saved",
+        action="store_true",
+        help="--delta: keep a copy of the loaded history (<database>_saved) and start from it"
+        " when it exists, so a rerun imports only the day",
     )
     parser.add_argument(
         "--random-page-cost",
@@ -258,6 +370,11 @@ def main() -> None:
         help="--delta: PostgreSQL's random_page_cost for the bench database (1.1 suits SSDs)",
     )
     args = parser.parse_args()
+    global PROFILE_MS, PROFILE_JSON
+    PROFILE_MS, PROFILE_JSON = args.profile_ms, args.profile_json
+    if args.compare:
+        compare(args.compare, args.profile_ms)
+        return
     if args.delta:
         delta(args)
         return
@@ -286,7 +403,7 @@ def main() -> None:
 
     runs = 2 if args.again else 1
     for run in range(1, runs + 1):
-        with statements_over(0.2, args.profile):
+        with statements_over(PROFILE_MS, args.profile):
             started = time.perf_counter()
             call_command("import_history", str(data), stdout=open(os.devnull, "w"))  # noqa: SIM115
             seconds = time.perf_counter() - started

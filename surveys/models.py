@@ -157,6 +157,9 @@ class AgentRating(models.Model):
     class Meta:
         verbose_name = _("agent rating")
         verbose_name_plural = _("agent ratings")
+        # The ratings of a few days (a rollup rebuilt after an import, a scanned period): read
+        # by day, not by reading all of them.
+        indexes = [models.Index(fields=["rated_at"], name="agentrating_rated_at")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(score__gte=1) & models.Q(score__lte=5),
@@ -192,6 +195,8 @@ class RepeatCause(models.Model):
     class Meta:
         verbose_name = _("repeat-contact cause")
         verbose_name_plural = _("repeat-contact causes")
+        # As the ratings': the causes of a few days.
+        indexes = [models.Index(fields=["answered_at"], name="repeatcause_answered_at")]
         constraints = [
             models.UniqueConstraint(
                 fields=["contact", "reporter"], name="one_repeat_cause_per_reporter"

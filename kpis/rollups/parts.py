@@ -172,9 +172,10 @@ def _insert(entry: Entry, since: datetime, until: datetime, tz: ZoneInfo) -> Non
     for i in range(len(entry.measures), PART_MEASURES):  # defaults are Django's, not the table's
         columns.append(f"m{i}")
         values.append("0")
+    # Day by day, as the other rollups (build._insert): a day's rows lie together.
     sql = (
         f"INSERT INTO {quote(PartDay._meta.db_table)} ({', '.join(map(quote, columns))}) "
-        f"SELECT {', '.join(values)} FROM ({select}) AS rolled"
+        f"SELECT {', '.join(values)} FROM ({select}) AS rolled ORDER BY r_day"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [entry.name, *params])

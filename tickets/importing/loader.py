@@ -142,7 +142,26 @@ class PostgresLoader:
         defaults), updating those that conflict on `conflict` and differ.
 
         `moment`: one of `columns`, a time whose old and new values the written rows report
-        (their days' rollups may change)."""
+        (their days' rollups may change).
+
+        After a bulk load, the table is analyzed: what follows (the rollups' build, the next
+        import's look-ups by contact or ticket, the first KPI queries) is planned on its rows,
+        not on the planner's guesses for a table it never sampled, which read the whole table
+        to find a few rows. Autovacuum would get there, but only after the import, or never
+        where it is off."""
+        upserted = self._upsert(model, columns, select_sql, conflict, moment)
+        if model._meta.db_table in self.bulk_tables:
+            self.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        return upserted
+
+    def _upsert(
+        self,
+        model: type[models.Model],
+        columns: list[str],
+        select_sql: str,
+        conflict: str,
+        moment: str | None,
+    ) -> Upserted:
         table = model._meta.db_table
         empty = self.is_empty(table)
         self.bulk_prepare([table], self.loading_rows, plain_insert=empty)
