@@ -105,7 +105,8 @@ def test_an_import_onto_stored_states_refuses_only_the_overlap_and_writes_a_new_
     directory = history(tmp_path / "two", agent_states=csv_text(later))
 
     message = import_error(directory)
-    counts = summary(import_history(directory, "--skip-invalid"))
+    report = str(tmp_path / "rejected.csv")
+    counts = summary(import_history(directory, "--skip-invalid", "--report", report))
 
     assert "agent_states.csv, line 2, field “started_at”" in message
     assert "overlaps the agent's state “handling” from 2024-10-27T00:30:00Z" in message
