@@ -89,10 +89,10 @@ def load(args: argparse.Namespace, data: Path) -> None:
 
 
 def without_states(data: Path) -> Path:
-    """The history but agent_states.csv, as links beside it. The import checks every state
-    against its agent's others through the ORM (about 1,100 states a second on the shared
-    machine: hours for the 11 million states of 5,000,000 contacts), which this benchmark does
-    not time: `states_load` writes them set-based instead."""
+    """The history but agent_states.csv, as links beside it: `states_load` copies the states in
+    instead, as when the import checked each state through the ORM (hours for the 11 million
+    states of 5,000,000 contacts), so that the runs stay comparable. bench/agent_states.py
+    times the states' import."""
     folder = data.parent / f"{data.name}-without-states"
     folder.mkdir(exist_ok=True)
     for path in data.glob("*.csv"):

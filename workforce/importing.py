@@ -1,8 +1,14 @@
 """agent_states.csv in a history directory: `agent_id, state, started_at, ended_at`.
 
-Registered with tickets' import (WorkforceConfig.ready()). Both database paths hand the checked
-rows to workforce.services.states_write, so the rule for overlaps and open states is the API's:
-a row that would overlap another state of its agent is rejected, naming that state.
+Registered with tickets' import (WorkforceConfig.ready()). The rule for overlaps and open states
+is the API's (workforce.services): a row that would overlap another state of its agent is
+rejected, naming that state. The generic path hands every checked row to
+workforce.services.states_write. On PostgreSQL, the rows of an agent whose rows follow one
+another in time (each starts after the one before it, and after that one's end), all after the
+agent's stored states, go in set-based (workforce.bulk): that rule then refuses none of them,
+and only ends each open state at the next one's start. An agent whose rows are all stored as they
+are is counted unchanged at once. The other agents' rows (states changed, rows that may overlap)
+go through states_write.
 """
 
 from collections.abc import Callable, Iterator
@@ -26,12 +32,15 @@ from tickets.importing import (
     time_column,
 )
 
+from .bulk import states_insert_fresh
 from .models import State
 from .records import StateRecord
 from .services import states_write
 
 # Rows handed to the service at once: one agent's day of states is a few dozen.
 BATCH = 20_000
+# False: every row goes through states_write (bench/agent_states.py times both paths).
+SET_BASED = True
 
 
 def _ends_after_start(row: tuple[Any, ...]) -> tuple[str, str] | None:
@@ -86,6 +95,9 @@ def states_load_generic(
 
 def states_load_postgres(table: str, run: PostgresLoader) -> FileCounts:
     counts = FileCounts()
+    if SET_BASED:
+        created, unchanged = states_insert_fresh(table, run)
+        counts.add(created=created, unchanged=unchanged)
     offset = 0
     while True:
         rows = run.execute(

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from tickets.models import Agent
 
@@ -61,27 +62,45 @@ def hours_of(states: Iterable[tuple[str, datetime, datetime | None]], tz: ZoneIn
     return totals
 
 
+# Agents whose hours one round of queries rebuilds (a few parameters each).
+AGENTS_PER_QUERY = 500
+
+
 def presence_refresh(spans: dict[int, tuple[datetime, datetime]]) -> None:
-    """Rebuild the hours of each agent's span {agent pk: (from, to)} from their states."""
+    """Rebuild the hours of each agent's span {agent pk: (from, to)} from their states: one read
+    of the states, one delete and one insert per AGENTS_PER_QUERY agents."""
     tz = zone()
-    teams = dict(Agent.objects.filter(pk__in=spans).values_list("pk", "team_id"))
+    agents = list(spans)
     with transaction.atomic():
-        for agent, (first, last) in spans.items():
-            low, high = hour_start(first, tz), hour_start(last, tz) + HOUR
-            rows = AgentState.objects.filter(agent_id=agent, started_at__lt=high).exclude(
-                ended_at__lte=low
-            )
-            stretches = [
-                (s, max(a, low), None if e is None else min(e, high))
-                for s, a, e in rows.values_list("state", "started_at", "ended_at")
-            ]
-            PresenceHour.objects.filter(agent_id=agent, hour__gte=low, hour__lt=high).delete()
-            PresenceHour.objects.bulk_create(
-                PresenceHour(
-                    agent_id=agent,
-                    team_id=teams.get(agent),
-                    hour=hour,
-                    **{k: round(v) for k, v in columns.items()},
-                )
-                for hour, columns in sorted(hours_of(stretches, tz).items())
-            )
+        for at in range(0, len(agents), AGENTS_PER_QUERY):
+            hours = {}
+            for agent in agents[at : at + AGENTS_PER_QUERY]:
+                first, last = spans[agent]
+                hours[agent] = (hour_start(first, tz), hour_start(last, tz) + HOUR)
+            _hours_rebuild(hours, tz)
+
+
+def _hours_rebuild(hours: dict[int, tuple[datetime, datetime]], tz: ZoneInfo) -> None:
+    teams = dict(Agent.objects.filter(pk__in=hours).values_list("pk", "team_id"))
+    states, rollup = Q(), Q()
+    for agent, (low, high) in hours.items():
+        states |= Q(agent_id=agent, started_at__lt=high) & (Q(ended_at__gt=low) | Q(ended_at=None))
+        rollup |= Q(agent_id=agent, hour__gte=low, hour__lt=high)
+    stretches: dict[int, list] = defaultdict(list)
+    rows = AgentState.objects.filter(states).values_list(
+        "agent_id", "state", "started_at", "ended_at"
+    )
+    for agent, s, a, e in rows:
+        low, high = hours[agent]
+        stretches[agent].append((s, max(a, low), None if e is None else min(e, high)))
+    PresenceHour.objects.filter(rollup).delete()
+    PresenceHour.objects.bulk_create(
+        PresenceHour(
+            agent_id=agent,
+            team_id=teams.get(agent),
+            hour=hour,
+            **{k: round(v) for k, v in columns.items()},
+        )
+        for agent in hours
+        for hour, columns in sorted(hours_of(stretches[agent], tz).items())
+    )

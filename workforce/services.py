@@ -16,7 +16,7 @@ from datetime import datetime
 from itertools import pairwise
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils.translation import gettext as _
 
 from tickets import bounds
@@ -46,6 +46,7 @@ class _Stretch:
     ended_at: datetime | None
     index: int | None = None  # the record's, for a state being written; None when stored
     stored: AgentState | None = None
+    stored_end: datetime | None = None  # the stored state's end before this write changed it
 
 
 def _record_problems(records: Sequence[StateRecord]) -> list[Problem]:
@@ -63,19 +64,36 @@ def _record_problems(records: Sequence[StateRecord]) -> list[Problem]:
     return problems
 
 
-def _timeline(agent: int | None, items: list[tuple[int, StateRecord]]) -> list[_Stretch]:
-    """The agent's stored states around the records, with the records laid over them."""
+# Agents whose stored neighbourhood one query reads (a few parameters each).
+AGENTS_PER_QUERY = 500
+
+
+def _span(items: list[tuple[int, StateRecord]]) -> tuple[datetime, datetime]:
     first = min(r.started_at for _i, r in items)
-    last = max(r.ended_at or r.started_at for _i, r in items)
-    stored: list[AgentState] = []
-    if agent is not None:
-        near = AgentState.objects.filter(agent_id=agent)
-        stored = list(
-            near.filter(started_at__lte=last).filter(Q(ended_at__gt=first) | Q(ended_at=None))
-        )
-        after = near.filter(started_at__gt=last).order_by("started_at").first()
-        if after is not None:
-            stored.append(after)
+    return first, max(r.ended_at or r.started_at for _i, r in items)
+
+
+def _stored_near(spans: dict[int, tuple[datetime, datetime]]) -> dict[int, list[AgentState]]:
+    """Each agent's stored states around its span {agent pk: (first, last)}: those within or
+    across it, and the first one after it. One query per AGENTS_PER_QUERY agents."""
+    found: dict[int, list[AgentState]] = defaultdict(list)
+    agents = list(spans)
+    for at in range(0, len(agents), AGENTS_PER_QUERY):
+        near = Q()
+        for agent in agents[at : at + AGENTS_PER_QUERY]:
+            first, last = spans[agent]
+            after = AgentState.objects.filter(agent_id=agent, started_at__gt=last)
+            near |= Q(agent_id=agent) & (
+                Q(started_at__lte=last) & (Q(ended_at__gt=first) | Q(ended_at=None))
+                | Q(started_at=Subquery(after.order_by("started_at").values("started_at")[:1]))
+            )
+        for state in AgentState.objects.filter(near):
+            found[state.agent_id].append(state)
+    return found
+
+
+def _timeline(stored: list[AgentState], items: list[tuple[int, StateRecord]]) -> list[_Stretch]:
+    """The agent's stored states around the records, with the records laid over them."""
     by_start = {s.started_at: _Stretch(s.state, s.started_at, s.ended_at, stored=s) for s in stored}
     for index, record in items:  # in the records' order: a later record for the same start wins
         old = by_start.get(record.started_at)
@@ -125,8 +143,10 @@ def states_check(records: Sequence[StateRecord]) -> list[Problem]:
             "external_id", "pk"
         )
     )
-    for agent, items in _by_agent(records, bad).items():
-        problems += _overlaps(_timeline(known.get(agent), items))
+    grouped = _by_agent(records, bad)
+    near = _stored_near({known[a]: _span(items) for a, items in grouped.items() if a in known})
+    for agent, items in grouped.items():
+        problems += _overlaps(_timeline(near.get(known.get(agent, -1), []), items))
     return sorted(problems)
 
 
@@ -148,37 +168,53 @@ def states_write(records: Sequence[StateRecord]) -> StatesWritten:
         return written
     with transaction.atomic():
         agents = ids_ensure(Agent, grouped)
+        near = _stored_near({agents[a]: _span(items) for a, items in grouped.items()})
         spans: dict[int, tuple[datetime, datetime]] = {}
+        new: list[AgentState] = []
+        changed: list[AgentState] = []
         for agent, items in grouped.items():
             pk = agents[agent]
-            timeline = _closed(_timeline(pk, items))
-            new: list[AgentState] = []
-            touched = [s for s in timeline if _save(pk, s, written, new)]
-            AgentState.objects.bulk_create(new)
+            timeline = _closed(_timeline(near.get(pk, []), items))
+            touched = [s for s in timeline if _save(pk, s, written, new, changed)]
             if touched:
                 # A state that got shorter frees hours up to its old end: rebuild those too.
-                ends = [
-                    e for s in touched for e in (s.ended_at, s.stored and s.stored.ended_at) if e
-                ]
+                ends = [e for s in touched for e in (s.ended_at, s.stored_end) if e]
                 first = min(s.started_at for s in touched)
                 spans[pk] = (first, max([first, *ends]))
+        AgentState.objects.bulk_create(new)
+        AgentState.objects.bulk_update(changed, ["state", "ended_at"])
         presence_refresh(spans)
     return written
 
 
-def _save(agent: int, stretch: _Stretch, written: StatesWritten, new: list[AgentState]) -> bool:
-    """Write one stretch when it changed (a new one goes to `new`); True when it did."""
-    values = {"state": stretch.state, "ended_at": stretch.ended_at}
+def _save(
+    agent: int,
+    stretch: _Stretch,
+    written: StatesWritten,
+    new: list[AgentState],
+    changed: list[AgentState],
+) -> bool:
+    """Write one stretch when it changed (a new one goes to `new`, a stored one changed to
+    `changed`); True when it did."""
     row = stretch.stored
     if row is None:
-        new.append(AgentState(agent_id=agent, started_at=stretch.started_at, **values))
+        new.append(
+            AgentState(
+                agent_id=agent,
+                started_at=stretch.started_at,
+                state=stretch.state,
+                ended_at=stretch.ended_at,
+            )
+        )
         written.created += 1
         return True
     if row.state == stretch.state and row.ended_at == stretch.ended_at:
         if stretch.index is not None:
             written.unchanged += 1
         return False
-    AgentState.objects.filter(pk=row.pk).update(**values)
+    stretch.stored_end = row.ended_at
+    row.state, row.ended_at = stretch.state, stretch.ended_at
+    changed.append(row)
     if stretch.index is not None:
         written.updated += 1
     return True
