@@ -109,21 +109,45 @@ def _order(stretch: _Stretch) -> int:
 
 
 def _overlaps(timeline: list[_Stretch]) -> list[Problem]:
-    """One problem per record that overlaps a neighbour: of two records, the one sent later."""
+    """One problem per record that overlaps another state: of two, the one sent later.
+
+    Each state is checked against the kept state that ends last, not only its neighbour: two
+    short states inside a long one are both refused, the second too, though it does not touch
+    the first (which is refused and so not kept)."""
     problems: dict[int, Problem] = {}
-    for a, b in pairwise(timeline):
-        if a.ended_at is None or a.ended_at <= b.started_at:
+    kept: list[_Stretch] = []
+    cover: _Stretch | None = None  # the kept closed state that ends last
+    for b in timeline:
+        while cover is not None and cover.ended_at is not None and b.started_at < cover.ended_at:
+            blamed, other = (b, cover) if _order(b) > _order(cover) else (cover, b)
+            if blamed.index is None:
+                break  # two stored states: not a record's problem
+            name = "started_at" if blamed is b else "ended_at"
+            problems.setdefault(blamed.index, (blamed.index, name, _overlap_message(other)))
+            if blamed is b:
+                break
+            kept.remove(cover)
+            cover = max(
+                (s for s in kept if s.ended_at is not None),
+                key=lambda s: s.ended_at,  # type: ignore[arg-type, return-value]
+                default=None,
+            )
+        if b.index is not None and b.index in problems:
             continue
-        blamed, other = (b, a) if _order(b) > _order(a) else (a, b)
-        assert blamed.index is not None
-        name = "started_at" if blamed is b else "ended_at"
-        end = shown(other.ended_at) if other.ended_at else _("now")
-        message = _(
-            "overlaps the agent's state “%(state)s” from %(started)s to %(ended)s; an agent is in "
-            "one state at a time."
-        ) % {"state": other.state, "started": shown(other.started_at), "ended": end}
-        problems.setdefault(blamed.index, (blamed.index, name, message))
+        kept.append(b)
+        if b.ended_at is not None and (
+            cover is None or cover.ended_at is None or b.ended_at > cover.ended_at
+        ):
+            cover = b
     return list(problems.values())
+
+
+def _overlap_message(other: _Stretch) -> str:
+    end = shown(other.ended_at) if other.ended_at else _("now")
+    return _(
+        "overlaps the agent's state “%(state)s” from %(started)s to %(ended)s; an agent is in "
+        "one state at a time."
+    ) % {"state": other.state, "started": shown(other.started_at), "ended": end}
 
 
 def _closed(timeline: list[_Stretch]) -> list[_Stretch]:

@@ -111,6 +111,27 @@ def test_an_integration_records_a_state_change_that_ends_the_previous_state(inte
 
 
 @pytest.mark.django_db
+def test_two_short_states_inside_a_long_one_are_both_refused():
+    long = StateRecord("a1", "handling", at("2024-03-01T09:00:00"), at("2024-03-01T12:00:00"))
+    first = StateRecord("a1", "break", at("2024-03-01T10:00:00"), at("2024-03-01T10:30:00"))
+    second = StateRecord("a1", "available", at("2024-03-01T10:30:00"), at("2024-03-01T11:00:00"))
+    after = StateRecord("a1", "available", at("2024-03-01T12:00:00"), at("2024-03-01T12:30:00"))
+
+    together = states_write([long, first, second, after])
+    AgentState.objects.all().delete()
+    states_write([long])
+    apart = states_write([first, second])
+
+    assert [(i, name) for i, name, _m in together.problems] == [
+        (1, "started_at"),
+        (2, "started_at"),
+    ]
+    assert [(i, name) for i, name, _m in apart.problems] == [(0, "started_at"), (1, "started_at")]
+    assert all("“handling”" in message for _i, _n, message in together.problems)
+    assert states() == [("a1", "handling", "09:00", "12:00")]
+
+
+@pytest.mark.django_db
 def test_an_overlapping_state_is_refused_whole_naming_item_and_field(integration):
     closed = {**STATE, "ended_at": "2024-03-01T09:10:00Z"}
     integration.post("/api/v1/agent-states/", closed, format="json")
