@@ -13,10 +13,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("ecoute")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-if not app.conf.broker_url:
-    # Eager, without a broker: nothing is sent, but kombu would fall back to AMQP on localhost
-    # and warn about it. The settings keep "" so that the rest of the site sees no broker.
-    app.conf.update(broker_url="memory://localhost/")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
@@ -104,6 +100,16 @@ def _every(setting: str, default: int) -> float:
     from django.conf import settings
 
     return float(getattr(settings, setting, default))
+
+
+@app.on_after_configure.connect
+def _eager_broker(sender: Celery, **kwargs) -> None:
+    # Eager, without a broker: nothing is sent, but kombu would fall back to AMQP on localhost
+    # and warn about it. The settings keep "" so that the rest of the site sees no broker.
+    # (Here, not at import: reading the configuration then would run this signal's receivers
+    # before they are connected.)
+    if not sender.conf.broker_url:
+        sender.conf.update(broker_url="memory://localhost/")
 
 
 @app.on_after_configure.connect
