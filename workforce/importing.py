@@ -87,14 +87,14 @@ def states_load_generic(
     batches: Iterator[list[Row]], reject: Callable[[RowError], None]
 ) -> FileCounts:
     # Occupancy is not in the contact rollups: no day of theirs to rebuild (moments empty).
-    counts = FileCounts()
+    counts = FileCounts(rollups=False)
     for batch in batches:
         _write(batch, reject, counts)
     return counts
 
 
 def states_load_postgres(table: str, run: PostgresLoader) -> FileCounts:
-    counts = FileCounts()
+    counts = FileCounts(rollups=False)
     if SET_BASED:
         created, unchanged = states_insert_fresh(table, run)
         counts.add(created=created, unchanged=unchanged)

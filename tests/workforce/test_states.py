@@ -10,6 +10,7 @@ from tests.tickets.test_import_history import (
     import_history,
     summary,
 )
+from tickets import signals
 from workforce.models import AgentState
 from workforce.records import StateRecord
 from workforce.services import states_write
@@ -44,6 +45,24 @@ def test_agent_states_csv_is_imported_with_the_history_and_again_changes_nothing
     assert first["agent_states.csv"][:3] == (5, 0, 0)
     assert again["agent_states.csv"][:3] == (0, 0, 5)
     assert ("a2", "break", "10:00", None) in states()
+
+
+@pytest.mark.django_db
+def test_many_states_onto_a_history_do_not_rebuild_every_contact_rollup(tmp_path, monkeypatch):
+    (tmp_path / "first").mkdir()
+    (tmp_path / "states").mkdir()
+    import_history(history(tmp_path / "first"))
+    monkeypatch.setattr("tickets.importing.history.ROLLUPS_REBUILD_FROM", 3)
+    sent = []
+    handler = lambda sender, **kwargs: sent.append(kwargs)  # noqa: E731
+    signals.history_changed.connect(handler)
+    try:
+        import_history(history(tmp_path / "states", agent_states=DAY))  # 5 states, past 3
+    finally:
+        signals.history_changed.disconnect(handler)
+
+    assert AgentState.objects.count() == 5
+    assert [kwargs.get("everything", False) for kwargs in sent] == [False]
 
 
 @pytest.mark.django_db

@@ -93,5 +93,5 @@ class GenericImport(ImportRun):
         assert self.outcome.customers is not None
         self.outcome.customers |= written.customers
         # The days to rebuild after a first or large load are all of them: no list needed.
-        if not self.outcome.first_load and self.outcome.written_rows() <= ROLLUPS_REBUILD_FROM:
+        if not self.outcome.first_load and self.outcome.rollup_rows() <= ROLLUPS_REBUILD_FROM:
             self.outcome.mark(**written.marks)

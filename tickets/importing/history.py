@@ -130,7 +130,7 @@ def _history_changed(outcome: Outcome) -> None:
         return
     everything = (
         outcome.first_load
-        or written > ROLLUPS_REBUILD_FROM
+        or outcome.rollup_rows() > ROLLUPS_REBUILD_FROM
         or any(c.moments is None for c in outcome.files.values())
     )
     if everything:

@@ -24,6 +24,9 @@ class FileCounts:
     # The old and new times (answered, rated...) of the rows written: their local days' rollups
     # may change, and are rebuilt after the import. None: too many to list (rebuild them all).
     moments: list[datetime] | None = field(default_factory=list, compare=False, repr=False)
+    # False for a file whose rows no contact rollup reads (agents' states): however many, they
+    # do not make the import rebuild every rollup.
+    rollups: bool = field(default=True, compare=False, repr=False)
 
     def add(self, created: int = 0, updated: int = 0, unchanged: int = 0) -> None:
         self.created += created

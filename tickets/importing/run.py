@@ -55,6 +55,11 @@ class Outcome:
     def written_rows(self) -> int:
         return sum(c.created + c.updated for c in self.files.values())
 
+    def rollup_rows(self) -> int:
+        """The written rows the contact rollups read: past ROLLUPS_REBUILD_FROM, rebuild them
+        all rather than day by day."""
+        return sum(c.created + c.updated for c in self.files.values() if c.rollups)
+
     def moments(self) -> list[datetime]:
         """The old and new times of the registered files' written rows (answers...)."""
         return [m for counts in self.files.values() for m in counts.moments or ()]
