@@ -162,6 +162,26 @@ def test_history_pushed_later_under_an_erased_id_writes_no_contact_details(histo
     assert Customer.objects.get(external_id="carol").email == "alice@example.com"
 
 
+def test_an_import_naming_an_erased_id_opts_that_customer_out(history, tmp_path):
+    run("erase", "alice", "--yes")
+    (tmp_path / "tickets.csv").write_text(
+        "ticket_id,customer_id,reason,priority,created_at,solved_at\n"
+        "T7,alice,billing,normal,2024-03-05T10:00:00Z,\n"
+        "T8,bob,billing,normal,2024-03-05T10:00:00Z,\n"
+    )
+    (tmp_path / "contacts.csv").write_text(
+        "contact_id,ticket_id,customer_id,channel,reason,agent_id,team,direction,"
+        "started_at,answered_at,ended_at,handle_seconds\n"
+        "K7,T7,alice,chat,billing,,,inbound,2024-03-05T10:00:00Z,,,\n"
+        "K8,T8,bob,chat,billing,,,inbound,2024-03-05T10:00:00Z,,,\n"
+    )
+
+    call_command("import_history", str(tmp_path), stdout=io.StringIO())
+
+    assert Customer.objects.get(external_id="alice").opted_out_at is not None
+    assert Customer.objects.get(external_id="bob").opted_out_at is None
+
+
 @pytest.mark.parametrize("persona", ["quality_manager", "agent"])
 def test_only_integrations_and_staff_reach_personal_data(history, request, client, persona):
     url = reverse("api-customer-personal-data", args=["alice"])
