@@ -285,7 +285,7 @@ def _fill_from_tickets(items: list[_Item], outcomes: dict[int, Outcome]) -> list
 
 def _validated(
     items: list[_Item], outcomes: dict[int, Outcome]
-) -> tuple[list[_Item], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[_Item], list[tuple[datetime, dict[str, Any]]], list[dict[str, Any]]]:
     """Check every ticket and contact by the REST API's serializers' rules, the whole batch at
     once (tickets.item_checks); a body with a bad one fails, naming it and the field, and its
     neighbours are kept. Returns the bodies kept and their checked tickets and contacts, in
@@ -309,15 +309,17 @@ def _validated(
                 PayloadState.FAILED, "; ".join(bad[item.payload.pk])
             )
     tickets, contacts = (
-        [row for item, row in pairs if row is not None and item.payload.pk not in bad]
+        [(item, row) for item, row in pairs if row is not None and item.payload.pk not in bad]
         for pairs in checked
     )
-    return [item for item in items if item.payload.pk not in bad], tickets, contacts
+    kept = [item for item in items if item.payload.pk not in bad]
+    # A ticket goes with the time its body says things happened: see _merged_tickets.
+    return kept, [(item.order[0], row) for item, row in tickets], [row for _i, row in contacts]
 
 
 def _record(
     items: list[_Item],
-    ticket_rows: list[dict[str, Any]],
+    ticket_rows: list[tuple[datetime, dict[str, Any]]],
     contact_rows: list[dict[str, Any]],
     outcomes: dict[int, Outcome],
 ) -> None:
@@ -385,22 +387,28 @@ def _customers_link(items: list[_Item]) -> None:
         )
 
 
-def _merged_tickets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """One ticket per id, in the order things happened; a ticket solved again while solved
-    keeps the time it was first solved."""
+def _merged_tickets(rows: list[tuple[datetime, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """One ticket per id, in the order things happened (`rows`: each with the time its body
+    says it happened); a ticket solved again while solved keeps the time it was first solved.
+
+    A body that happened before the ticket was solved cannot reopen it, though it is recorded
+    after: bodies are ordered within a batch, but two workers' batches may commit in either
+    order, and a helpdesk may deliver late. Only a body from after the solve reopens."""
     stored = dict(
-        Ticket.objects.filter(external_id__in={r["ticket_id"] for r in rows}).values_list(
+        Ticket.objects.filter(external_id__in={r["ticket_id"] for _at, r in rows}).values_list(
             "external_id", "solved_at"
         )
     )
     merged: dict[str, dict[str, Any]] = {}
-    for row in rows:
+    for at, row in rows:
         previous = (
             merged[row["ticket_id"]]["solved_at"]
             if row["ticket_id"] in merged
             else stored.get(row["ticket_id"])
         )
-        if previous is not None and row["solved_at"] is not None:
+        if previous is not None and row["solved_at"] is None and at < previous:
+            row["solved_at"] = previous
+        elif previous is not None and row["solved_at"] is not None:
             row["solved_at"] = min(previous, row["solved_at"])
         merged[row["ticket_id"]] = row
     return merged

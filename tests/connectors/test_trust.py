@@ -226,6 +226,27 @@ def test_bodies_of_one_batch_apply_in_the_order_things_happened(client):
     assert Ticket.objects.get(external_id="cw-8").solved_at == at + timedelta(minutes=20)
 
 
+def test_a_body_from_before_the_solve_recorded_after_it_does_not_reopen_the_ticket(client):
+    source = source_create(Kind.CHATWOOT)
+    at = bodies.now() - timedelta(hours=1)
+    solved = at + timedelta(minutes=20)
+    post(client, source, bodies.chatwoot(8, solved, "conversation_resolved"))
+    payloads_process()
+    # Another worker's batch, or a late delivery: an update from before the solve.
+    late = bodies.chatwoot(8, at, "conversation_updated")
+    late["created_at"] = int(at.timestamp())
+    post(client, source, late)
+    payloads_process()
+    kept = Ticket.objects.get(external_id="cw-8").solved_at
+    # A real reopening, after the solve, still reopens.
+    post(client, source, bodies.chatwoot(8, solved + timedelta(minutes=10), "conversation_updated"))
+    payloads_process()
+
+    assert set(Payload.objects.values_list("state", flat=True)) == {PayloadState.DONE}
+    assert kept == solved
+    assert Ticket.objects.get(external_id="cw-8").solved_at is None
+
+
 @pytest.mark.services
 def test_a_burst_of_bodies_queues_one_worker_run_that_starts_after_the_burst(
     client, redis_url, settings, monkeypatch, django_capture_on_commit_callbacks
