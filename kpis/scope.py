@@ -6,6 +6,7 @@ so a month in Paris starts at 22:00 or 23:00 UTC the day before, whatever the da
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -207,3 +208,14 @@ def previous_period(start: date, granularity: str | None) -> date:
 
 def next_period(start: date, granularity: str | None) -> date:
     return _next_period(start, granularity)
+
+
+def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Sorted days as runs of consecutive days: [(first, last), ...]."""
+    out: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if out and day == out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], day)
+        else:
+            out.append((day, day))
+    return out

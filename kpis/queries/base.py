@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Aggregate, F, Q, QuerySet
 from django.db.models.functions import Trunc
 
-from ..scope import Scope, TooManyPoints, period_starts, zone
+from ..scope import Scope, TooManyPoints, day_runs, period_starts, zone
 
 # The column each dimension is shown in (the reference names agents `agent_id`).
 DIMENSION_COLUMNS = {
@@ -154,7 +154,7 @@ def _scanned(
         )
     else:
         within = Q()
-        for first, last in _runs(days):
+        for first, last in day_runs(days):
             since = datetime.combine(first, time.min, tzinfo=tz)
             until = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
             within |= Q(**{f"{date_field}__gte": since, f"{date_field}__lt": until})
@@ -193,17 +193,6 @@ def _scanned(
     if scope.max_points is not None:  # one group more than allowed is enough to refuse
         raw = raw[: scope.max_points + 1]
     return raw
-
-
-def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
-    """Sorted days as runs of consecutive days: [(first, last), ...]."""
-    out: list[tuple[date, date]] = []
-    for day in sorted(set(days)):
-        if out and day == out[-1][1] + timedelta(days=1):
-            out[-1] = (out[-1][0], day)
-        else:
-            out.append((day, day))
-    return out
 
 
 def _added(

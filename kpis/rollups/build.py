@@ -15,7 +15,7 @@ interleave (their DELETE and INSERT would double the day).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from tickets.facts_state import facts_stale, facts_window
 
+from ..scope import day_runs
 from .models import DirtyDay, PartDay, RollupState
 from .parts import parts_rebuild
 from .specs import RollupSpec, specs
@@ -216,17 +217,6 @@ def _steps(first: date, last: date, step_days: int | None) -> Iterator[tuple[dat
         a = b + timedelta(days=1)
 
 
-def runs(days: Iterable[date]) -> list[tuple[date, date]]:
-    """Sorted days as runs of consecutive days: [(first, last), ...]."""
-    out: list[tuple[date, date]] = []
-    for day in sorted(set(days)):
-        if out and day == out[-1][1] + timedelta(days=1):
-            out[-1] = (out[-1][0], day)
-        else:
-            out.append((day, day))
-    return out
-
-
 def rollups_refresh() -> int:
     """Rebuild the dirty days (all of them when the zone changed). Returns days rebuilt."""
     current = state()
@@ -246,7 +236,7 @@ def rollups_refresh() -> int:
         if not marks:
             return 0
         days = {day for _pk, day in marks}
-        for first, last in runs(days):
+        for first, last in day_runs(days):
             days_rebuild(first, last)
         # Only the marks read above: one written meanwhile keeps its day dirty.
         _marks_delete([pk for pk, _day in marks])

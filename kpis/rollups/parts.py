@@ -22,19 +22,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import DateField, DurationField, F, Q, Sum
-from django.db.models.functions import Trunc, TruncDate
+from django.db.models import DurationField, F, Q
+from django.db.models.functions import TruncDate
 
 from ..registry import KPIS
 from ..scope import Scope
 from .models import PART_MEASURES, PartDay
+from .summing import days_summed
 
 if TYPE_CHECKING:
     from ..definition import Part
@@ -231,34 +232,11 @@ def part_rows(
 ) -> list[dict[str, Any]] | dict[str, Any]:
     """What `grouped` reads from a scan (k_period, k_<dim>, counts), summed from the entry over
     the period's days but the `dirty` ones."""
-    paths = entry.paths()
-    queryset = PartDay.objects.filter(
-        part=entry.name, day__gte=scope.start, day__lt=scope.end + timedelta(1)
-    )
-    if dirty:
-        queryset = queryset.exclude(day__in=list(dirty))
-    for name, value in scope.filters.items():
-        values = [v for v in str(value).split(",") if v]
-        queryset = queryset.filter(**{f"{paths[name]}__in": values})
-    sums = {f"v_{name}": Sum(entry.column(name)) for name in aggregates}
-    keys: dict[str, Any] = {}
-    if scope.granularity == "day":
-        keys["k_period"] = F("day")
-    elif scope.granularity:
-        keys["k_period"] = Trunc("day", scope.granularity, output_field=DateField())
-    for dim in dims:
-        if not keep_unknown:
-            queryset = queryset.filter(**{f"{paths[dim]}__isnull": False})
-        keys[f"k_{dim}"] = F(paths[dim])
-    if not keys:
-        return _named(queryset.aggregate(**sums))
-    rows = (
-        queryset.values(**keys)
-        .annotate(**sums, k_present=Sum(entry.column(presence)))
-        .filter(**{"k_present__gt": 0})
-        .order_by()
-    )
-    return [_named(row) for row in rows]
+    rows = days_summed(
+        PartDay.objects.filter(part=entry.name), scope, entry.paths(), entry.column,
+        dims, aggregates, presence, keep_unknown, dirty,
+    )  # fmt: skip
+    return _named(rows) if isinstance(rows, dict) else [_named(row) for row in rows]
 
 
 def _named(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,16 +19,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import DateField, Exists, F, Sum
-from django.db.models.functions import Trunc
+from django.db.models import Exists, Sum
 
 from ..scope import Scope
 from .models import DirtyDay, RollupState
 from .specs import RollupSpec, same_aggregate, specs
+from .summing import days_summed
 
 
 def rollups_enabled() -> bool:
@@ -150,34 +150,11 @@ def rollup_rows(
 ) -> list[dict[str, Any]] | dict[str, Any]:
     """The rollup query giving what `grouped` reads from a scan: k_period, k_<dim>, counts,
     over the period's days but the `dirty` ones."""
-    queryset = spec.model.objects.filter(day__gte=scope.start, day__lt=scope.end + timedelta(1))
-    if dirty:
-        queryset = queryset.exclude(day__in=list(dirty))
-    for name, value in scope.filters.items():
-        values = [v for v in str(value).split(",") if v]
-        queryset = queryset.filter(**{f"{spec.dimensions[name]}__in": values})
-    # Summed under other names: an annotation may not bear the name of the column it sums.
-    sums = {f"v_{name}": Sum(name) for name in aggregates}
-    keys: dict[str, Any] = {}
-    if scope.granularity == "day":
-        keys["k_period"] = F("day")
-    elif scope.granularity:
-        keys["k_period"] = Trunc("day", scope.granularity, output_field=DateField())
-    for dim in dims:
-        path = spec.dimensions[dim]
-        if not keep_unknown:
-            queryset = queryset.filter(**{f"{path}__isnull": False})
-        keys[f"k_{dim}"] = F(path)
-    if not keys:
-        return _named(queryset.aggregate(**sums))
-    # A scanned group exists only when some row matched: keep the rollup groups that had one.
-    rows = (
-        queryset.values(**keys)
-        .annotate(**sums, k_present=Sum(presence))
-        .filter(k_present__gt=0)
-        .order_by()
-    )
-    return [_named(row) for row in rows]
+    rows = days_summed(
+        spec.model.objects.all(), scope, spec.dimensions, str,
+        dims, aggregates, presence, keep_unknown, dirty,
+    )  # fmt: skip
+    return _named(rows) if isinstance(rows, dict) else [_named(row) for row in rows]
 
 
 def _named(row: Mapping[str, Any]) -> dict[str, Any]:
