@@ -18,9 +18,10 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Case, Count, IntegerField, Sum, When
+from django.db.models import Avg, Case, Count, IntegerField, QuerySet, Sum, When
 from django.db.models.functions import TruncHour
 
 from tickets.models import Channel, Contact, Direction
@@ -101,17 +102,19 @@ def history_window(today: date) -> tuple[date, date]:
     return monday - timedelta(weeks=HISTORY_WEEKS), monday - timedelta(days=1)
 
 
+def _inbound(first: date, last: date, **more: Any) -> QuerySet[Contact]:
+    """Inbound contacts started on the local days given, filtered by `more`."""
+    since, until = local_bounds(first, last)
+    return Contact.objects.filter(
+        direction=Direction.INBOUND, started_at__gte=since, started_at__lt=until, **more
+    )
+
+
 def half_hour_series(channels: list[str], first: date, last: date) -> dict[str, dict]:
     """{channel: {local half-hour start (naive): inbound contacts}} over the days given."""
     tz = zone()
-    since, until = local_bounds(first, last)
     rows = (
-        Contact.objects.filter(
-            channel__in=channels,
-            direction=Direction.INBOUND,
-            started_at__gte=since,
-            started_at__lt=until,
-        )
+        _inbound(first, last, channel__in=channels)
         .annotate(
             h=TruncHour("started_at", tzinfo=tz),
             half=Case(
@@ -131,15 +134,8 @@ def half_hour_series(channels: list[str], first: date, last: date) -> dict[str, 
 
 def handle_times(channels: list[str], first: date, last: date) -> dict[str, tuple[float, int]]:
     """{channel: (mean handle seconds, contacts with a handle time)} of inbound contacts."""
-    since, until = local_bounds(first, last)
     rows = (
-        Contact.objects.filter(
-            channel__in=channels,
-            direction=Direction.INBOUND,
-            started_at__gte=since,
-            started_at__lt=until,
-            handle_seconds__isnull=False,
-        )
+        _inbound(first, last, channel__in=channels, handle_seconds__isnull=False)
         .values("channel")
         .annotate(aht=Avg("handle_seconds"), n=Count("id"))
         .order_by()
@@ -170,13 +166,7 @@ def channel_shrinkages(channels: list[str], first: date, last: date) -> dict[str
     agents has states."""
     since, until = local_bounds(first, last)
     handled = (
-        Contact.objects.filter(
-            direction=Direction.INBOUND,
-            started_at__gte=since,
-            started_at__lt=until,
-            agent__isnull=False,
-            answered_at__isnull=False,
-        )
+        _inbound(first, last, agent__isnull=False, answered_at__isnull=False)
         .values("agent_id", "channel")
         .annotate(n=Count("id"))
         .order_by()
