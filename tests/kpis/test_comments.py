@@ -3,12 +3,10 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.db import connection
 
 from surveys.models import Response
 from tests.factories import ContactFactory
-from tickets.permissions import QUALITY_MANAGERS_GROUP
 
 pytestmark = pytest.mark.django_db
 
@@ -19,14 +17,6 @@ COMMENTS = [
     ("csat", 1, "Nobody called me back about my invoice", "billing"),
     ("ces", 7, "", "billing"),
 ]
-
-
-@pytest.fixture
-def manager(client):
-    user = User.objects.create_user("qm", password=None)
-    user.groups.add(Group.objects.get_or_create(name=QUALITY_MANAGERS_GROUP)[0])
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from openpyxl import load_workbook
 
 from kpis.queries.repeat import repeat
@@ -15,20 +15,11 @@ from surveys.models import AgentRating, RepeatCause, Response
 from tests.factories import AgentFactory, ContactFactory, TicketFactory
 from tickets.facts import facts_refresh
 from tickets.models import Team
-from tickets.permissions import QUALITY_MANAGERS_GROUP
 
 pytestmark = pytest.mark.django_db
 
 MARCH = "from=2024-03-01&to=2024-03-31"
 T = datetime(2024, 3, 4, 10, tzinfo=UTC)
-
-
-@pytest.fixture
-def manager(client):
-    user = User.objects.create_user("qm", password=None)
-    user.groups.add(Group.objects.get_or_create(name=QUALITY_MANAGERS_GROUP)[0])
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -7,27 +7,17 @@ from datetime import UTC, datetime
 from typing import cast
 
 import pytest
-from django.contrib.auth.models import Group, User
 from openpyxl import load_workbook
 
 from surveys.models import Response
 from tests.factories import AgentFactory, ContactFactory, TeamFactory
 from tickets.models import Contact, ContactReason
-from tickets.permissions import QUALITY_MANAGERS_GROUP
 
 pytestmark = pytest.mark.django_db
 
 CSAT_FR = "CSAT (satisfaits, %)"
 SEGMENT = "channel=click_to_call&team=lyon&agent=a1&reason=delivery"
 PAGE = "/dashboard/?from=2024-03-01&to=2024-03-31&" + SEGMENT
-
-
-@pytest.fixture
-def manager(client):
-    user = User.objects.create_user("qm", password=None)
-    user.groups.add(Group.objects.get_or_create(name=QUALITY_MANAGERS_GROUP)[0])
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ message on the API and a message on the dashboard, never a 500."""
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import Group, User
 
 from kpis.scope import Scope, TooManyPoints
 from tests.factories import AgentFactory, ContactFactory
-from tickets.permissions import QUALITY_MANAGERS_GROUP
 
 pytestmark = pytest.mark.django_db
 
@@ -101,14 +99,6 @@ def test_a_comparison_period_with_its_end_before_its_start_gets_a_400(quality_ma
 
 
 # --- The dashboard ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def manager(client):
-    user = User.objects.create_user("qm", password=None)
-    user.groups.add(Group.objects.get_or_create(name=QUALITY_MANAGERS_GROUP)[0])
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ import sys
 from datetime import UTC, date, datetime
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db.models import Count, Q
@@ -28,7 +27,6 @@ from kpis.scope import Scope
 from kpis.sources import CONTACTS
 from kpis.targets import channel_targets
 from tests.factories import ContactFactory
-from tickets.permissions import QUALITY_MANAGERS_GROUP
 
 pytestmark = pytest.mark.django_db
 
@@ -68,14 +66,6 @@ def registered():
 def history():
     for month, direction in [(2, "inbound"), (3, "outbound"), (3, "inbound"), (3, "inbound")]:
         ContactFactory(direction=direction, started_at=datetime(2024, month, 4, tzinfo=UTC))
-
-
-@pytest.fixture
-def manager(client):
-    user = User.objects.create_user("qm")
-    user.groups.add(Group.objects.get_or_create(name=QUALITY_MANAGERS_GROUP)[0])
-    client.force_login(user)
-    return client
 
 
 def test_a_kpi_registered_in_one_module_is_in_the_report(registered, history):
